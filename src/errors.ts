@@ -28,6 +28,8 @@ export const ERROR_CATALOG = {
   STRATA_ERR_SHUTTING_DOWN: { kind: 'unavailable', retriable: true, http: 503, message: 'the broker is shutting down' },
   STRATA_ERR_INTERNAL: { kind: 'internal', retriable: false, http: 500, message: 'internal error' },
   STRATA_ERR_ABORTED: { kind: 'unavailable', retriable: true, http: 499, message: 'the operation was aborted by its caller' },
+  STRATA_ERR_LISTEN_FAILED: { kind: 'unavailable', retriable: false, http: 500, message: 'a listener could not bind its address (port in use or not permitted)' },
+  STRATA_ERR_ROUTE_NOT_FOUND: { kind: 'not_found', retriable: false, http: 404, message: 'no such HTTP endpoint' },
 
   // object store
   STRATA_ERR_STORE_UNREACHABLE: { kind: 'unavailable', retriable: true, http: 503, message: 'the object store endpoint cannot be reached' },
@@ -62,6 +64,10 @@ export const ERROR_CATALOG = {
   STRATA_ERR_READ_ONLY_TOPIC: { kind: 'invalid', retriable: false, http: 405, message: 'the topic is read-only (a mounted bucket)' },
   STRATA_ERR_OUT_OF_ORDER_SEQUENCE: { kind: 'invalid', retriable: false, http: 409, message: 'idempotent producer sequence gap' },
   STRATA_ERR_PRODUCER_FENCED: { kind: 'fenced', retriable: false, http: 409, message: 'a newer epoch of this producer id exists' },
+  // mounted buckets and batch reads
+  STRATA_ERR_MOUNT_NOT_FOUND: { kind: 'not_found', retriable: false, http: 404, message: 'mount not found' },
+  STRATA_ERR_MOUNT_EXISTS: { kind: 'conflict', retriable: false, http: 409, message: 'a mount or topic with this name already exists' },
+  STRATA_ERR_MOUNT_SOURCE_CHANGED: { kind: 'data', retriable: false, http: 409, message: 'the source object of a mounted record was deleted or changed since it was indexed' },
   STRATA_ERR_UNSUPPORTED_COMPRESSION: { kind: 'invalid', retriable: false, http: 400, message: 'unsupported compression codec' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -105,6 +105,23 @@ export class Keys {
     return this.metaPrefix(kind, ns) + parts.join('/') + `/${pad20(n)}.${ext}`;
   }
 
+  /** Prefix of the numbered metadata objects of `name`: <root>/meta/<kind>/<ns>/<name>/ */
+  metaNumberedPrefix(kind: string, ns: string, name: string): string {
+    const parts = name.split('/').map((p) => segment(p, 'meta'));
+    return this.metaPrefix(kind, ns) + parts.join('/') + '/';
+  }
+  /** The number of a key built by metaNumbered(kind, ns, name, n, ext), or undefined. */
+  parseMetaNumbered(key: string, kind: string, ns: string, name: string, ext = 'json'): number | undefined {
+    return this.parseNumbered(key, this.metaNumberedPrefix(kind, ns, name), '.' + ext);
+  }
+  /** Parses <root>/meta/<kind>/<ns>/<name>.json where name is one segment; undefined for anything else. */
+  parseMeta(key: string, kind: string): { ns: string; name: string } | undefined {
+    const prefix = this.metaPrefix(kind);
+    if (!key.startsWith(prefix)) return undefined;
+    const m = /^([^/]+)\/([^/]+)\.json$/.exec(key.slice(prefix.length));
+    return m && isValidName(m[1]!) && isValidName(m[2]!) ? { ns: m[1]!, name: m[2]! } : undefined;
+  }
+
   private parseNumbered(key: string, prefix: string, ext: string): number | undefined {
     if (!key.startsWith(prefix) || !key.endsWith(ext)) return undefined;
     const mid = key.slice(prefix.length, key.length - ext.length);

@@ -1,0 +1,157 @@
+/**
+ * Batch reads over written topics (TopicLog.readRecords) and mounted topics alike, plus the stateless
+ * epoch iterator with exact prefetch of each iterator's upcoming batches through the reader's hint API.
+ */
+import type { Logger } from 'pino';
+import { StrataError } from '../../errors.js';
+import type { TopicLog } from '../../log/types.js';
+import type { MountRegistry } from '../mounts/registry.js';
+import type { Mount } from '../mounts/mount.js';
+import type { ObjectRange } from '../mounts/types.js';
+import { epochBatch, locateGlobal, planEpoch, totalOf, type EpochParams, type EpochPlan, type PartitionSpan } from './epoch.js';
+import { FeistelPermutation } from './permutation.js';
+import type { BatchRecord } from './types.js';
+
+export interface BatchServiceDeps {
+  log?: TopicLog;
+  mounts?: MountRegistry;
+  logger?: Logger;
+  /** Upcoming batches of an epoch iterator to hint to the cache after each call. Default 2. */
+  prefetchBatches?: number;
+  /** Parallel record reads of one batch. Default 64. */
+  readConcurrency?: number;
+}
+
+export interface RangeRead {
+  records: BatchRecord[];
+  nextOffset: number;
+  highWatermark: number;
+}
+
+export interface EpochRead {
+  records: BatchRecord[];
+  plan: EpochPlan;
+  /** Next batch position, or -1 when the rank's share is done. */
+  nextPosition: number;
+}
+
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export class BatchService {
+  private readonly perms = new Map<string, FeistelPermutation>();
+
+  constructor(private readonly deps: BatchServiceDeps) {}
+
+  private mount(ns: string, topic: string): Mount | undefined {
+    return this.deps.mounts?.get(ns, topic);
+  }
+
+  /** Partitions of a topic with their readable offset spans. */
+  spans(ns: string, topic: string): PartitionSpan[] {
+    const m = this.mount(ns, topic);
+    if (m) return [{ partition: 0, start: 0, end: m.highWatermark }];
+    const info = this.deps.log?.getTopic(ns, topic);
+    if (!info) throw new StrataError('STRATA_ERR_TOPIC_NOT_FOUND', `topic ${ns}/${topic} not found`, { details: { namespace: ns, topic } });
+    return info.partitions.map((p) => ({ partition: p.partition, start: p.logStartOffset, end: p.highWatermark }));
+  }
+
+  /** Contiguous records from offset, up to maxRecords and (softly, at least one record) maxBytes. */
+  async readRange(ns: string, topic: string, partition: number, offset: number, maxRecords: number, maxBytes = DEFAULT_MAX_BYTES): Promise<RangeRead> {
+    const m = this.mount(ns, topic);
+    if (m) {
+      if (partition !== 0) throw new StrataError('STRATA_ERR_PARTITION_NOT_FOUND', `mounted topic ${ns}/${topic} has only partition 0`);
+      const hwm = m.highWatermark;
+      if (offset > hwm) throw new StrataError('STRATA_ERR_OFFSET_OUT_OF_RANGE', `offset ${offset} is past the high watermark ${hwm}`, { details: { offset, highWatermark: hwm } });
+      const records: BatchRecord[] = [];
+      let bytes = 0;
+      const limit = Math.min(hwm, offset + maxRecords);
+      for (let o = offset; o < limit; ) {
+        // read ahead in small parallel waves, stop at the byte budget
+        const wave = Array.from({ length: Math.min(16, limit - o) }, (_, i) => o + i);
+        const got = await Promise.all(wave.map((w) => m.readOne(w, `batch:${ns}/${topic}`)));
+        for (const r of got) {
+          if (records.length > 0 && bytes + r.value.length > maxBytes) return { records, nextOffset: r.offset, highWatermark: hwm };
+          records.push({ partition: 0, ...r });
+          bytes += r.value.length + (r.key?.length ?? 0);
+        }
+        o += wave.length;
+      }
+      return { records, nextOffset: offset + records.length, highWatermark: hwm };
+    }
+    const log = this.deps.log;
+    const info = log?.getTopic(ns, topic);
+    if (!log || !info) throw new StrataError('STRATA_ERR_TOPIC_NOT_FOUND', `topic ${ns}/${topic} not found`, { details: { namespace: ns, topic } });
+    if (!info.partitions.some((x) => x.partition === partition)) throw new StrataError('STRATA_ERR_PARTITION_NOT_FOUND', `topic ${ns}/${topic} has no partition ${partition}`);
+    const r = await log.readRecords(ns, topic, partition, offset, { maxBytes, maxRecords });
+    const records = r.records.slice(0, maxRecords).map((s) => ({ partition, offset: s.offset, timestamp: s.timestamp, key: s.key, value: s.value }));
+    const nextOffset = records.length ? records[records.length - 1]!.offset + 1 : r.nextOffset;
+    return { records, nextOffset, highWatermark: r.highWatermark };
+  }
+
+  private permutation(total: number, p: EpochParams): FeistelPermutation {
+    const id = `${total}\0${p.seed}\0${p.epoch}`;
+    let perm = this.perms.get(id);
+    if (!perm) {
+      perm = new FeistelPermutation(total, p.seed, p.epoch);
+      if (this.perms.size > 64) this.perms.clear();
+      this.perms.set(id, perm);
+    }
+    return perm;
+  }
+
+  /**
+   * Batch `position` of the rank's share of the epoch. `total` pins the record count the order was built
+   * on (pass back the X-Strata-Epoch-Records of the first call so a growing mount keeps the same order);
+   * default: the topic's current count.
+   */
+  async epochBatch(ns: string, topic: string, p: EpochParams, position: number, total?: number): Promise<EpochRead> {
+    const spans = this.spans(ns, topic);
+    const available = totalOf(spans);
+    const n = total ?? available;
+    if (n > available) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `records=${n} exceeds the ${available} records the topic holds`);
+    const plan = planEpoch(n, p);
+    const perm = this.permutation(n, p);
+    const globals = epochBatch(n, p, position, perm);
+    const stream = `epoch:${ns}/${topic}/${p.seed}/${p.epoch}/${p.rank}/${p.worldSize}`;
+    const records = await mapLimit(globals, this.deps.readConcurrency ?? 64, (g) => this.readGlobal(ns, topic, spans, g, stream));
+    const nextPosition = position + 1 < plan.batches ? position + 1 : -1;
+    if (nextPosition >= 0) this.prefetch(ns, topic, spans, p, n, nextPosition, perm, stream);
+    return { records, plan, nextPosition };
+  }
+
+  private async readGlobal(ns: string, topic: string, spans: PartitionSpan[], g: number, stream: string): Promise<BatchRecord> {
+    const { partition, offset } = locateGlobal(spans, g);
+    const m = this.mount(ns, topic);
+    if (m) return { partition, ...(await m.readOne(offset, stream)) };
+    const r = await this.deps.log!.readRecords(ns, topic, partition, offset, { maxRecords: 1, maxBytes: 1 });
+    const s = r.records[0];
+    if (!s || s.offset !== offset) throw new StrataError('STRATA_ERR_OFFSET_OUT_OF_RANGE', `record ${partition}/${offset} of ${ns}/${topic} is gone`, { details: { partition, offset } });
+    return { partition, offset, timestamp: s.timestamp, key: s.key, value: s.value };
+  }
+
+  /** Hints the exact byte ranges of the next batches of this iterator (mounts with a caching reader). */
+  private prefetch(ns: string, topic: string, spans: PartitionSpan[], p: EpochParams, n: number, from: number, perm: FeistelPermutation, stream: string): void {
+    const m = this.mount(ns, topic);
+    if (!m?.reader.hint) return;
+    const plan = planEpoch(n, p);
+    const upto = Math.min(plan.batches, from + (this.deps.prefetchBatches ?? 2));
+    const globals: number[] = [];
+    for (let q = from; q < upto; q++) globals.push(...epochBatch(n, p, q, perm));
+    void Promise.all(globals.map((g) => m.locate(locateGlobal(spans, g).offset).then((l) => l.range)))
+      .then((ranges: ObjectRange[]) => m.reader.hint!(stream, ranges))
+      .catch((err: unknown) => this.deps.logger?.debug({ err, ns, topic }, 'epoch prefetch hint failed'));
+  }
+}

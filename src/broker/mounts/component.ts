@@ -1,0 +1,69 @@
+/**
+ * The node component for mounted buckets and training batch reads: opens the mount registry on the node's
+ * store, wraps every mount source in a TieredCache (so epoch 2 is served from cache, and epoch iterators
+ * prefetch through cache.hint), and contributes the /mounts, /batch and /epoch-batches routes.
+ * Start it after the store (and log, when present) and before the HTTP listener.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { TieredCache } from '../../../cache/index.js';
+import type { TopicLog } from '../../log/types.js';
+import { registerBatchRoutes } from '../../protocol/http/batch.js';
+import { registerMountRoutes } from '../../protocol/http/mounts.js';
+import type { Component, NodeContext } from '../../server/context.js';
+import { createObjectStore } from '../../store/index.js';
+import { Keys } from '../../store/keys.js';
+import type { ObjectStore } from '../../store/types.js';
+import { BatchService } from '../batch/service.js';
+import { MountRegistry } from './registry.js';
+import type { ParsedSource } from './source.js';
+import type { RangeReader } from './types.js';
+
+export function mountsComponent(): Component {
+  let registry: MountRegistry | undefined;
+  const caches: TieredCache[] = [];
+  return {
+    name: 'mounts',
+    async start(ctx: NodeContext) {
+      const logger = ctx.logger('mounts');
+      const c = ctx.config;
+      const fault = c.mountSourceLatency > 0 ? { latencyMs: c.mountSourceLatency } : undefined;
+      const log: TopicLog | undefined = ctx.log;
+      const openS3 = (bucket: string): Promise<ObjectStore> =>
+        createObjectStore(
+          { type: 's3', bucket, endpoint: c.s3Endpoint, region: c.s3Region, forcePathStyle: c.s3ForcePathStyle, accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey, fault },
+          logger,
+          { metrics: false },
+        );
+      const readerFor = (store: ObjectStore, source: ParsedSource): RangeReader => {
+        const id = createHash('sha256').update(source.kind === 's3' ? `s3://${source.bucket}` : source.dir).digest('hex').slice(0, 16);
+        const cache = new TieredCache(store, {
+          memoryBytes: c.mountCacheMemory,
+          ...(c.mountCacheSsd > 0 ? { ssd: { dir: join(c.cacheDir, 'mounts', id), bytes: c.mountCacheSsd } } : {}),
+          logger,
+        });
+        caches.push(cache);
+        return cache;
+      };
+      registry = new MountRegistry({
+        store: ctx.store!,
+        keys: new Keys(),
+        openS3,
+        readerFor,
+        topicExists: (ns, topic) => log?.getTopic(ns, topic) !== undefined,
+        logger,
+        mount: { pollIntervalMs: c.mountPollInterval },
+      });
+      await registry.start();
+      const batches = new BatchService({ log, mounts: registry, logger });
+      const mounts = registry;
+      ctx.httpRoutes.push((app) => registerMountRoutes(app, mounts));
+      ctx.httpRoutes.push((app) => registerBatchRoutes(app, { batches }));
+      logger.info({ mounts: registry.list().length }, 'mounts ready');
+    },
+    async stop() {
+      await registry?.close();
+      for (const cache of caches) await cache.close();
+    },
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * One mounted topic (partition 0 only). Discovery appends source objects in key order (LIST with
+ * startAfter = the last listed key, plus a periodic full LIST that appends late keys sorting earlier);
+ * record formats then count the records of each object, in object order, and the high watermark only
+ * moves over counts that are durable in meta/ — so an offset once served never moves.
+ */
+import type { Logger } from 'pino';
+import { StrataError } from '../../errors.js';
+import { compareKeys } from '../../store/util.js';
+import type { ObjectStore } from '../../store/types.js';
+import type { MountCatalog } from './catalog.js';
+import { indexObject, needsIndex } from './formats/index.js';
+import { sourceError } from './reader.js';
+import type { MountObject, MountRecord, MountSpec, MountStatus, ObjectRange, RangeReader, RecordIndex } from './types.js';
+import type { ParsedSource } from './source.js';
+
+export interface MountOptions {
+  pollIntervalMs: number;
+  /** Every n-th poll lists the whole prefix to find keys that sort before the last one. */
+  fullListEvery: number;
+  indexConcurrency: number;
+  logger?: Logger;
+}
+
+const INDEX_GROUP = 64;
+const INDEX_CACHE = 512;
+
+export class Mount {
+  readonly objects: MountObject[] = [];
+  private readonly known = new Set<string>();
+  /** bases[i] = first offset of object i, for i ≤ number of counted objects. */
+  private readonly bases: number[] = [0];
+  private readonly indexes = new Map<number, RecordIndex>();
+  private lastKey: string | undefined;
+  private listing = true;
+  private polls = 0;
+  private lastError: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+  private csvHeader: string | undefined;
+
+  constructor(
+    readonly spec: MountSpec,
+    private readonly source: ParsedSource,
+    readonly store: ObjectStore,
+    readonly reader: RangeReader,
+    private readonly catalog: MountCatalog,
+    private readonly options: MountOptions,
+  ) {}
+
+  private get prefix(): string {
+    return this.source.kind === 's3' ? this.source.prefix : '';
+  }
+
+  /** Loads the persisted state, then polls in the background. */
+  async open(): Promise<void> {
+    const { namespace: ns, topic } = this.spec;
+    for (const o of await this.catalog.loadObjects(ns, topic)) this.addObject(o);
+    if (needsIndex(this.spec.format)) for (const c of await this.catalog.loadCounts(ns, topic)) this.bases.push(this.bases[this.bases.length - 1]! + c);
+    else for (let i = 0; i < this.objects.length; i++) this.bases.push(i + 1);
+    this.lastKey = this.objects.reduce<string | undefined>((m, o) => (m === undefined || compareKeys(o.key, m) > 0 ? o.key : m), undefined);
+    this.schedule(0);
+  }
+
+  get highWatermark(): number {
+    return this.bases[this.bases.length - 1]!;
+  }
+  get countedObjects(): number {
+    return this.bases.length - 1;
+  }
+
+  status(): MountStatus {
+    return {
+      ...this.spec,
+      readOnly: true,
+      partitions: 1,
+      highWatermark: this.highWatermark,
+      progress: { objectsIndexed: this.countedObjects, objectsTotal: this.objects.length, listing: this.listing, ...(this.lastError ? { lastError: this.lastError } : {}) },
+      ...(this.csvHeader !== undefined ? { csvHeader: this.csvHeader } : {}),
+    };
+  }
+
+  /** Runs one poll now (list + index) and resolves when it is done; `full` forces (or skips) a full LIST. */
+  async refresh(options: { full?: boolean } = {}): Promise<void> {
+    while (this.running) await this.running.catch(() => {});
+    this.running = this.pollOnce(options.full).finally(() => (this.running = undefined));
+    await this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.running) await this.running.catch(() => {});
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      void this.refresh()
+        .catch(() => {})
+        .finally(() => this.schedule(this.options.pollIntervalMs));
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private addObject(o: MountObject): void {
+    this.objects.push(o);
+    this.known.add(o.key);
+  }
+
+  private async pollOnce(forceFull?: boolean): Promise<void> {
+    try {
+      const full = forceFull ?? this.polls++ % this.options.fullListEvery === 0;
+      await this.discover(full ? undefined : this.lastKey);
+      this.listing = false;
+      if (needsIndex(this.spec.format)) await this.countRecords();
+      this.lastError = undefined;
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.options.logger?.warn({ err, ns: this.spec.namespace, topic: this.spec.topic }, 'mount poll failed');
+      throw err;
+    }
+  }
+
+  /** Lists the source (from startAfter) and appends unknown keys, one persisted chunk per LIST page. */
+  private async discover(startAfter: string | undefined): Promise<void> {
+    const { namespace: ns, topic } = this.spec;
+    let token: string | undefined;
+    do {
+      if (this.closed) return;
+      const page = await this.store.list({ prefix: this.prefix, startAfter, continuationToken: token });
+      token = page.nextToken;
+      const fresh = page.objects.filter((o) => !this.known.has(o.key)).map((o) => ({ key: o.key, etag: o.etag, size: o.size, time: o.lastModified.getTime() }));
+      if (fresh.length > 0) {
+        await this.catalog.appendObjects(ns, topic, this.objects.length, fresh);
+        for (const o of fresh) {
+          this.addObject(o);
+          if (!needsIndex(this.spec.format)) this.bases.push(this.bases.length);
+        }
+      }
+      const last = page.objects[page.objects.length - 1]?.key;
+      if (last !== undefined && (this.lastKey === undefined || compareKeys(last, this.lastKey) > 0)) this.lastKey = last;
+    } while (token);
+  }
+
+  /** Counts records of uncounted objects in order; each group's counts are made durable before use. */
+  private async countRecords(): Promise<void> {
+    const { namespace: ns, topic } = this.spec;
+    while (!this.closed && this.countedObjects < this.objects.length) {
+      const first = this.countedObjects;
+      const group = this.objects.slice(first, first + INDEX_GROUP);
+      const counts = new Array<number>(group.length);
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < group.length) {
+          const i = next++;
+          counts[i] = (await this.buildIndex(first + i)).starts.length;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.indexConcurrency, group.length) }, worker));
+      await this.catalog.appendCounts(ns, topic, first, counts);
+      for (const c of counts) this.bases.push(this.bases[this.bases.length - 1]! + c);
+    }
+  }
+
+  /** Reads an object once and stores its record index (an object gone or changed counts 0 records). */
+  private async buildIndex(objectNo: number): Promise<RecordIndex> {
+    const o = this.objects[objectNo]!;
+    let index: RecordIndex;
+    try {
+      index = (await this.catalog.loadIndex(this.spec.namespace, this.spec.topic, objectNo, o.etag)) ?? (await this.indexFromSource(objectNo));
+    } catch (err) {
+      const e = sourceError(err, { key: o.key, object: objectNo });
+      if (e instanceof StrataError && e.code === 'STRATA_ERR_MOUNT_SOURCE_CHANGED') {
+        this.options.logger?.warn({ key: o.key }, 'mounted object changed before it was indexed; it holds no records');
+        index = { starts: [], ends: [] };
+      } else throw e;
+    }
+    if (objectNo === 0 && index.header !== undefined) this.csvHeader = index.header;
+    this.remember(objectNo, index);
+    return index;
+  }
+
+  private async indexFromSource(objectNo: number): Promise<RecordIndex> {
+    const o = this.objects[objectNo]!;
+    const body = await this.reader.read(o, 0, o.size, { stream: `mount-index:${this.spec.namespace}/${this.spec.topic}` });
+    const index = indexObject(this.spec.format, body);
+    await this.catalog.saveIndex(this.spec.namespace, this.spec.topic, objectNo, o.etag, index);
+    return index;
+  }
+
+  private remember(objectNo: number, index: RecordIndex): void {
+    this.indexes.delete(objectNo);
+    this.indexes.set(objectNo, index);
+    if (this.indexes.size > INDEX_CACHE) this.indexes.delete(this.indexes.keys().next().value!);
+  }
+
+  private async indexOf(objectNo: number): Promise<RecordIndex> {
+    const hit = this.indexes.get(objectNo);
+    if (hit) return hit;
+    const o = this.objects[objectNo]!;
+    try {
+      const stored = await this.catalog.loadIndex(this.spec.namespace, this.spec.topic, objectNo, o.etag);
+      if (stored) {
+        this.remember(objectNo, stored);
+        return stored;
+      }
+      const built = await this.indexFromSource(objectNo);
+      this.remember(objectNo, built);
+      return built;
+    } catch (err) {
+      throw sourceError(err, { key: o.key, object: objectNo });
+    }
+  }
+
+  /** The object holding an offset: the last i with bases[i] ≤ offset. */
+  private objectOf(offset: number): number {
+    let lo = 0;
+    let hi = this.bases.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.bases[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The source byte range and key of each offset (all < highWatermark). */
+  async locate(offset: number): Promise<{ range: ObjectRange; key: string; time: number }> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.highWatermark) {
+      throw new StrataError('STRATA_ERR_OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [0, ${this.highWatermark})`, { details: { offset, highWatermark: this.highWatermark } });
+    }
+    const objectNo = this.objectOf(offset);
+    const o = this.objects[objectNo]!;
+    const obj = { key: o.key, etag: o.etag, size: o.size };
+    if (!needsIndex(this.spec.format)) return { range: { obj, offset: 0, length: o.size }, key: o.key, time: o.time };
+    const index = await this.indexOf(objectNo);
+    const i = offset - this.bases[objectNo]!;
+    if (i >= index.starts.length) throw new StrataError('STRATA_ERR_MOUNT_SOURCE_CHANGED', `record ${offset} is missing from the index of ${o.key}`, { details: { offset, key: o.key } });
+    const start = index.starts[i]!;
+    return { range: { obj, offset: start, length: index.ends[i]! - start }, key: index.keys?.[i] ?? '', time: o.time };
+  }
+
+  /** Reads one record through the reader (the cache when present). */
+  async readOne(offset: number, stream?: string): Promise<MountRecord> {
+    const loc = await this.locate(offset);
+    let value: Buffer;
+    try {
+      value = await this.reader.read(loc.range.obj, loc.range.offset, loc.range.length, { stream });
+    } catch (err) {
+      throw sourceError(err, { offset, key: loc.range.obj.key, etag: loc.range.obj.etag });
+    }
+    const key = needsIndex(this.spec.format) && this.spec.format !== 'tar' ? null : Buffer.from(loc.key, 'utf8');
+    return { offset, key, value, timestamp: loc.time };
+  }
+}

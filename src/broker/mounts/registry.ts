@@ -1,0 +1,124 @@
+/**
+ * The mount registry: creates, lists, describes and deletes mounts, persists their specs under meta/, and
+ * reopens them on start. Sources are opened through a factory (the node passes one that builds an S3Store
+ * from the broker's S3 endpoint/credentials); reads go through a RangeReader factory (the tiered cache).
+ */
+import type { Logger } from 'pino';
+import { StrataError } from '../../errors.js';
+import { isValidName, type Keys } from '../../store/keys.js';
+import type { ObjectStore } from '../../store/types.js';
+import { MountCatalog } from './catalog.js';
+import { DirSource } from './dir-source.js';
+import { Mount, type MountOptions } from './mount.js';
+import { StoreRangeReader } from './reader.js';
+import { parseSource, type ParsedSource } from './source.js';
+import { MOUNT_FORMATS, type MountFormat, type MountSpec, type MountStatus, type RangeReader } from './types.js';
+
+export interface MountRegistryOptions {
+  /** The broker's own store: mount metadata lives here. */
+  store: ObjectStore;
+  keys: Keys;
+  /** Opens an s3:// source (bucket root; the mount lists with its prefix). */
+  openS3?: (bucket: string) => Promise<ObjectStore>;
+  /** Wraps a source store in a reader (e.g. a TieredCache); default: direct ranged GETs. */
+  readerFor?: (store: ObjectStore, source: ParsedSource) => RangeReader;
+  /** Existing (written) topic names, so a mount cannot shadow one. */
+  topicExists?: (ns: string, topic: string) => boolean;
+  logger?: Logger;
+  mount?: Partial<MountOptions>;
+}
+
+export class MountRegistry {
+  private readonly mounts = new Map<string, Mount>();
+  private readonly catalog: MountCatalog;
+  private readonly sources = new Map<string, ObjectStore>();
+
+  constructor(private readonly options: MountRegistryOptions) {
+    this.catalog = new MountCatalog(options.store, options.keys);
+  }
+
+  /** Reopens every persisted mount. */
+  async start(): Promise<void> {
+    for (const spec of await this.catalog.listSpecs()) {
+      try {
+        await this.openMount(spec);
+      } catch (err) {
+        this.options.logger?.error({ err, ns: spec.namespace, topic: spec.topic }, 'cannot reopen mount');
+      }
+    }
+  }
+
+  async create(input: { namespace: string; topic: string; source: string; format?: string }): Promise<MountStatus> {
+    const { namespace, topic } = input;
+    if (!isValidName(namespace) || !isValidName(topic)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid namespace or topic name: ${namespace}/${topic}`);
+    const format = (input.format ?? 'raw') as MountFormat;
+    if (!MOUNT_FORMATS.includes(format)) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `unknown mount format "${input.format}": expected ${MOUNT_FORMATS.join(', ')}`);
+    parseSource(input.source);
+    if (this.mounts.has(`${namespace}/${topic}`) || this.options.topicExists?.(namespace, topic)) {
+      throw new StrataError('STRATA_ERR_MOUNT_EXISTS', `${namespace}/${topic} already exists`, { details: { namespace, topic } });
+    }
+    const spec: MountSpec = { namespace, topic, source: input.source, format, createdAt: Date.now() };
+    const mount = await this.openMount(spec, true);
+    try {
+      await this.catalog.saveSpec(spec);
+    } catch (err) {
+      await mount.close();
+      this.mounts.delete(`${namespace}/${topic}`);
+      if (err instanceof StrataError && err.code === 'STRATA_ERR_PRECONDITION_FAILED') throw new StrataError('STRATA_ERR_MOUNT_EXISTS', `${namespace}/${topic} already exists`);
+      throw err;
+    }
+    return mount.status();
+  }
+
+  get(ns: string, topic: string): Mount | undefined {
+    return this.mounts.get(`${ns}/${topic}`);
+  }
+
+  require(ns: string, topic: string): Mount {
+    const m = this.get(ns, topic);
+    if (!m) throw new StrataError('STRATA_ERR_MOUNT_NOT_FOUND', `no mount ${ns}/${topic}`, { details: { namespace: ns, topic } });
+    return m;
+  }
+
+  list(ns?: string): MountStatus[] {
+    return [...this.mounts.values()].filter((m) => ns === undefined || m.spec.namespace === ns).map((m) => m.status());
+  }
+
+  async delete(ns: string, topic: string): Promise<void> {
+    const m = this.require(ns, topic);
+    this.mounts.delete(`${ns}/${topic}`);
+    await m.close();
+    await this.catalog.remove(ns, topic);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.mounts.values()].map((m) => m.close()));
+    this.mounts.clear();
+    for (const s of this.sources.values()) await s.close();
+    this.sources.clear();
+  }
+
+  private async sourceStore(source: ParsedSource): Promise<ObjectStore> {
+    const id = source.kind === 's3' ? `s3://${source.bucket}` : `file://${source.dir}`;
+    let store = this.sources.get(id);
+    if (!store) {
+      if (source.kind === 'file') store = new DirSource(source.dir);
+      else if (this.options.openS3) store = await this.options.openS3(source.bucket);
+      else throw new StrataError('STRATA_ERR_INVALID_REQUEST', 's3:// mounts need an S3 endpoint configured on the broker');
+      this.sources.set(id, store);
+    }
+    return store;
+  }
+
+  private async openMount(spec: MountSpec, fresh = false): Promise<Mount> {
+    const source = parseSource(spec.source);
+    const store = await this.sourceStore(source);
+    if (fresh) await store.check();
+    const reader = this.options.readerFor?.(store, source) ?? new StoreRangeReader(store);
+    const options: MountOptions = { pollIntervalMs: 10_000, fullListEvery: 6, indexConcurrency: 16, logger: this.options.logger, ...this.options.mount };
+    const mount = new Mount(spec, source, store, reader, this.catalog, options);
+    this.mounts.set(`${spec.namespace}/${spec.topic}`, mount);
+    await mount.open();
+    return mount;
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * One MQTT session (MQTT 5.0 §4.1): subscriptions, the outgoing QoS 1/2 in-flight window, the queue of
+ * messages waiting for the window or for the client to come back, and incoming QoS 2 packet ids.
+ * Protocol-agnostic: the connection attaches a SessionLink that writes packets.
+ */
+import type { QoS } from 'mqtt-packet';
+import type { Message, SessionSnapshot, Subscription } from './types.js';
+import { NEVER_EXPIRES } from './types.js';
+
+/** One message on its way to this session. */
+export interface Delivery {
+  message: Message;
+  qos: QoS;
+  /** RETAIN flag as sent [MQTT-3.3.1-8, MQTT-3.3.1-12, MQTT-3.3.1-13]. */
+  retain: boolean;
+  subscriptionIds?: number[];
+}
+
+/** Implemented by the connection that currently owns the session. */
+export interface SessionLink {
+  /** The client's Receive Maximum: most unacknowledged QoS 1/2 PUBLISHes [MQTT-3.3.4-9]. */
+  readonly receiveMaximum: number;
+  /** Writes a PUBLISH; false when the packet could not be sent (too large for the client). */
+  sendPublish(d: Delivery, packetId: number, dup: boolean): boolean;
+  sendPubrel(packetId: number): void;
+  /** Another connection with the same client id took the session over [MQTT-3.1.4-3]. */
+  takenOver(): void;
+}
+
+export type DropReason = 'offline_qos0' | 'queue_full' | 'expired' | 'packet_too_large' | 'session_ended';
+
+export interface SessionHooks {
+  dropped(reason: DropReason, session: Session): void;
+  /** The log cursor moved (persistent sessions): schedule a snapshot. */
+  cursorMoved(session: Session): void;
+  queuedDelta(n: number): void;
+}
+
+interface InFlight {
+  delivery: Delivery;
+  /** 'publish' = waiting for PUBACK/PUBREC; 'pubrel' = PUBREL sent, waiting for PUBCOMP. */
+  state: 'publish' | 'pubrel';
+}
+
+export class Session {
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly queue: Delivery[] = [];
+  readonly inflight = new Map<number, InFlight>();
+  /** Incoming QoS 2 packet ids between PUBREC and PUBREL [MQTT-4.3.3-9]. */
+  readonly incomingQos2 = new Set<number>();
+  link: SessionLink | undefined;
+  expiryInterval = 0;
+  disconnectedAt: number | undefined;
+  ended = false;
+  expiryTimer: NodeJS.Timeout | undefined;
+  /** The will of the current connection [MQTT-3.1.2-7], and its delay in seconds. */
+  will: { message: Message; delay: number } | undefined;
+  willTimer: NodeJS.Timeout | undefined;
+  /** Log offsets delivered to this session and not yet acknowledged. */
+  private readonly outstanding = new Map<number, number>();
+  cursor = 0;
+  private nextId = 1;
+
+  constructor(
+    readonly namespace: string,
+    readonly clientId: string,
+    private readonly hooks: SessionHooks,
+    private readonly maxQueued: number,
+  ) {}
+
+  get persistent(): boolean {
+    return this.expiryInterval > 0;
+  }
+
+  get connected(): boolean {
+    return this.link !== undefined;
+  }
+
+  snapshot(): SessionSnapshot {
+    return {
+      namespace: this.namespace,
+      clientId: this.clientId,
+      expiryInterval: this.expiryInterval,
+      subscriptions: [...this.subscriptions.values()],
+      cursor: this.currentCursor(),
+      disconnectedAt: this.disconnectedAt,
+    };
+  }
+
+  /** Offset below which everything for this session was delivered and acknowledged. */
+  currentCursor(): number {
+    let min = Infinity;
+    for (const o of this.outstanding.keys()) if (o < min) min = o;
+    return min === Infinity ? this.cursor : Math.min(min, this.cursor);
+  }
+
+  private track(d: Delivery): void {
+    const o = d.message.logOffset;
+    if (o === undefined || !this.persistent) return;
+    this.outstanding.set(o, (this.outstanding.get(o) ?? 0) + 1);
+    if (o + 1 > this.cursor) this.cursor = o + 1;
+  }
+
+  private release(d: Delivery): void {
+    const o = d.message.logOffset;
+    if (o === undefined) return;
+    const n = this.outstanding.get(o);
+    if (n === undefined) return;
+    if (n <= 1) this.outstanding.delete(o);
+    else this.outstanding.set(o, n - 1);
+    this.hooks.cursorMoved(this);
+  }
+
+  /** Routes one message to this session: send now, queue, or drop. */
+  deliver(d: Delivery): void {
+    if (this.ended) return this.hooks.dropped('session_ended', this);
+    if (d.message.expiresAt !== undefined && d.message.expiresAt <= Date.now()) return this.hooks.dropped('expired', this);
+    if (d.qos === 0) {
+      if (!this.link) return this.hooks.dropped('offline_qos0', this);
+      if (!this.link.sendPublish(d, 0, false)) this.hooks.dropped('packet_too_large', this);
+      return;
+    }
+    if (this.link && this.queue.length === 0 && this.inflight.size < this.link.receiveMaximum) {
+      this.track(d);
+      this.send(d);
+      return;
+    }
+    if (this.queue.length >= this.maxQueued) return this.hooks.dropped('queue_full', this);
+    this.track(d);
+    this.queue.push(d);
+    this.hooks.queuedDelta(1);
+  }
+
+  private allocateId(): number {
+    for (let i = 0; i < 65535; i++) {
+      const id = this.nextId;
+      this.nextId = id === 65535 ? 1 : id + 1;
+      if (!this.inflight.has(id)) return id;
+    }
+    throw new Error('no free packet identifier');
+  }
+
+  private send(d: Delivery): void {
+    const id = this.allocateId();
+    if (!this.link!.sendPublish(d, id, false)) {
+      this.release(d);
+      this.hooks.dropped('packet_too_large', this);
+      return;
+    }
+    this.inflight.set(id, { delivery: d, state: 'publish' });
+  }
+
+  /** Sends queued messages while the client's receive window has room [MQTT-4.9.0-2]. */
+  drain(): void {
+    while (this.link && this.queue.length > 0 && this.inflight.size < this.link.receiveMaximum) {
+      const d = this.queue.shift()!;
+      this.hooks.queuedDelta(-1);
+      if (d.message.expiresAt !== undefined && d.message.expiresAt <= Date.now()) {
+        this.release(d);
+        this.hooks.dropped('expired', this);
+        continue;
+      }
+      this.send(d);
+    }
+  }
+
+  /** PUBACK (QoS 1) or PUBCOMP (QoS 2): the message is done [MQTT-4.3.2-4, MQTT-4.3.3-7]. */
+  complete(packetId: number): boolean {
+    const f = this.inflight.get(packetId);
+    if (!f) return false;
+    this.inflight.delete(packetId);
+    this.release(f.delivery);
+    this.drain();
+    return true;
+  }
+
+  /** PUBREC: answer with PUBREL; an error reason ends the flow [MQTT-4.3.3-4]. */
+  received(packetId: number, failed: boolean): boolean {
+    const f = this.inflight.get(packetId);
+    if (!f) return false;
+    if (failed) return this.complete(packetId);
+    f.state = 'pubrel';
+    this.link?.sendPubrel(packetId);
+    return true;
+  }
+
+  /** A connection took this session over: resend the in-flight window with DUP [MQTT-4.4.0-1], then drain. */
+  attach(link: SessionLink): void {
+    this.link = link;
+    this.disconnectedAt = undefined;
+    for (const [id, f] of this.inflight) {
+      if (f.state === 'publish') link.sendPublish(f.delivery, id, true);
+      else link.sendPubrel(id);
+    }
+    this.drain();
+  }
+
+  detach(): void {
+    this.link = undefined;
+    this.disconnectedAt = Date.now();
+  }
+
+  /** Drops all state (clean start, expiry). */
+  end(): void {
+    this.ended = true;
+    this.hooks.queuedDelta(-this.queue.length);
+    this.queue.length = 0;
+    this.inflight.clear();
+    this.outstanding.clear();
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+  }
+
+  expiresNever(): boolean {
+    return this.expiryInterval === NEVER_EXPIRES;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The read path (design: "Read path"): offset → index entries → byte ranges read through the tiered
+ * cache (or the store when no cache is configured). The newest WAL objects are also held in a small
+ * in-process tail buffer so tail reads never GET, even without a cache. Long-polls wait on the
+ * partition until the high watermark moves.
+ */
+import { StrataError, isStrataError } from '../errors.js';
+import type { ObjectStore } from '../store/types.js';
+import type { IndexEntry, PartitionState } from './partition.js';
+import { iterateBatches } from './record-batch.js';
+import type { ReadOptions, ReadResult } from './types.js';
+
+/** The part of cache/ TieredCache the log uses. */
+export interface LogCache {
+  read(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<Buffer>;
+  put?(obj: { key: string; etag: string; size: number }, body: Buffer): unknown;
+  invalidate?(key: string): unknown;
+}
+
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+export class RangeReader {
+  private readonly recent = new Map<string, { etag: string; body: Buffer }>();
+  private recentBytes = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cache: LogCache | undefined,
+    private readonly tailBytes: number,
+  ) {}
+
+  /** Remembers a freshly written object (write-through: tail reads then need no GET). */
+  remember(key: string, etag: string, body: Buffer): void {
+    if (this.cache?.put) {
+      Promise.resolve(this.cache.put({ key, etag, size: body.length }, body)).catch(() => undefined);
+    }
+    this.recent.set(key, { etag, body });
+    this.recentBytes += body.length;
+    while (this.recentBytes > this.tailBytes && this.recent.size > 1) {
+      const [k, v] = this.recent.entries().next().value as [string, { body: Buffer }];
+      this.recent.delete(k);
+      this.recentBytes -= v.body.length;
+    }
+  }
+
+  forget(key: string): void {
+    const v = this.recent.get(key);
+    if (v) {
+      this.recent.delete(key);
+      this.recentBytes -= v.body.length;
+    }
+    this.cache?.invalidate?.(key);
+  }
+
+  async read(e: IndexEntry, signal?: AbortSignal, stream?: string): Promise<Buffer> {
+    const hit = this.recent.get(e.key);
+    if (hit && hit.etag === e.etag) return hit.body.subarray(e.pos, e.pos + e.len);
+    if (this.cache) return this.cache.read({ key: e.key, etag: e.etag, size: e.size }, e.pos, e.len, { signal, stream });
+    const { body } = await this.store.get(e.key, { range: { offset: e.pos, length: e.len }, ifMatch: e.etag, signal });
+    return body;
+  }
+}
+
+export function outOfRange(p: PartitionState, offset: number): StrataError {
+  return new StrataError('STRATA_ERR_OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${p.logStartOffset}, ${p.highWatermark}] of ${p.ns}/${p.topic}/${p.partition}`, {
+    details: { namespace: p.ns, topic: p.topic, partition: p.partition, offset, logStartOffset: p.logStartOffset, highWatermark: p.highWatermark },
+  });
+}
+
+/** Reads raw batches of one partition starting at `offset`. */
+export async function readPartition(reader: RangeReader, p: PartitionState, offset: number, options: ReadOptions = {}): Promise<ReadResult> {
+  if (!Number.isSafeInteger(offset) || offset < p.logStartOffset || offset > p.highWatermark) throw outOfRange(p, offset);
+  if (offset === p.highWatermark && (options.maxWaitMs ?? 0) > 0) await p.waitFor(offset, options.maxWaitMs!, options.signal);
+  if (options.signal?.aborted) throw new StrataError('STRATA_ERR_ABORTED', 'read aborted');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await collect(reader, p, Math.max(offset, p.logStartOffset), options);
+    } catch (err) {
+      // A WAL object removed by compaction (or a segment by retention) under our feet: look up again.
+      const moved = isStrataError(err, 'STRATA_ERR_OBJECT_NOT_FOUND') || isStrataError(err, 'STRATA_ERR_PRECONDITION_FAILED');
+      if (!moved || attempt >= 2) throw err;
+    }
+  }
+}
+
+async function collect(reader: RangeReader, p: PartitionState, offset: number, options: ReadOptions): Promise<ReadResult> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const entries = p.entries;
+  const batches: Buffer[] = [];
+  let bytes = 0;
+  for (let i = p.find(offset); i < entries.length && (batches.length === 0 || bytes < maxBytes); i++) {
+    const buf = await reader.read(entries[i]!, options.signal);
+    for (const { pos, header } of iterateBatches(buf)) {
+      if (header.baseOffset + header.lastOffsetDelta < offset) continue;
+      if (batches.length > 0 && bytes + header.size > maxBytes) return { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+      batches.push(buf.subarray(pos, pos + header.size));
+      bytes += header.size;
+    }
+  }
+  return { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+}

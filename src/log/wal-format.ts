@@ -1,0 +1,90 @@
+/**
+ * WAL object format (docs/reference/storage-format.md, "WAL objects"). No I/O.
+ *
+ *   magic "STRATAWL" (8) | version u32 (=1) | indexLength u32 | index (UTF-8 JSON, indexLength bytes)
+ *   | chunk data … | crc32c u32 of every preceding byte
+ *
+ * index = { epoch, seq, createdAt, chunks: [{ topicId, ns, topic, partition, baseOffset, lastOffset,
+ *           maxTimestamp, records, pos, len, crc }] } — pos is relative to the first byte after the
+ * index; len bytes of concatenated RecordBatch v2 with their final base offsets; crc = crc32c of the
+ * chunk alone so a ranged read of one chunk can be checked without the whole object.
+ */
+import { StrataError } from '../errors.js';
+import { crc32c } from './crc32c.js';
+
+export const WAL_MAGIC = Buffer.from('STRATAWL', 'ascii');
+export const WAL_VERSION = 1;
+
+export interface WalChunkMeta {
+  topicId: string;
+  ns: string;
+  topic: string;
+  partition: number;
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+  records: number;
+  pos: number;
+  len: number;
+  crc: number;
+}
+
+export interface WalIndex {
+  epoch: number;
+  seq: number;
+  createdAt: number;
+  chunks: WalChunkMeta[];
+}
+
+export interface EncodedWal {
+  body: Buffer;
+  /** Absolute position of the first chunk byte in body. */
+  dataStart: number;
+  index: WalIndex;
+}
+
+export function encodeWal(epoch: number, seq: number, createdAt: number, chunks: Array<Omit<WalChunkMeta, 'pos' | 'len' | 'crc'> & { data: Buffer[] }>): EncodedWal {
+  const metas: WalChunkMeta[] = [];
+  const datas: Buffer[] = [];
+  let pos = 0;
+  for (const c of chunks) {
+    const data = c.data.length === 1 ? c.data[0]! : Buffer.concat(c.data);
+    const { data: _ignored, ...rest } = c;
+    metas.push({ ...rest, pos, len: data.length, crc: crc32c(data) });
+    datas.push(data);
+    pos += data.length;
+  }
+  const index: WalIndex = { epoch, seq, createdAt, chunks: metas };
+  const json = Buffer.from(JSON.stringify(index), 'utf8');
+  const head = Buffer.alloc(16);
+  WAL_MAGIC.copy(head, 0);
+  head.writeUInt32BE(WAL_VERSION, 8);
+  head.writeUInt32BE(json.length, 12);
+  const body = Buffer.concat([head, json, ...datas, Buffer.alloc(4)]);
+  body.writeUInt32BE(crc32c(body, 0, 0, body.length - 4), body.length - 4);
+  return { body, dataStart: 16 + json.length, index };
+}
+
+function corrupt(key: string, what: string): StrataError {
+  return new StrataError('STRATA_ERR_CORRUPT_OBJECT', `WAL object ${key}: ${what}`, { details: { key } });
+}
+
+/** Parses and checks a whole WAL object. */
+export function decodeWal(body: Buffer, key = '?'): { index: WalIndex; dataStart: number } {
+  if (body.length < 20 || !body.subarray(0, 8).equals(WAL_MAGIC)) throw corrupt(key, 'bad magic');
+  const version = body.readUInt32BE(8);
+  if (version !== WAL_VERSION) throw corrupt(key, `unsupported version ${version}`);
+  const crc = crc32c(body, 0, 0, body.length - 4);
+  if (crc !== body.readUInt32BE(body.length - 4)) throw corrupt(key, 'checksum mismatch');
+  const len = body.readUInt32BE(12);
+  if (16 + len > body.length - 4) throw corrupt(key, 'index runs past the end');
+  let index: WalIndex;
+  try {
+    index = JSON.parse(body.subarray(16, 16 + len).toString('utf8')) as WalIndex;
+  } catch (err) {
+    throw corrupt(key, `index is not JSON: ${(err as Error).message}`);
+  }
+  const dataStart = 16 + len;
+  for (const c of index.chunks) if (dataStart + c.pos + c.len > body.length - 4) throw corrupt(key, 'chunk runs past the end');
+  return { index, dataStart };
+}

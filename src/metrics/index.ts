@@ -1,0 +1,1 @@
+export { metricsRegistry, initProcessMetrics, counter, gauge, histogram, LATENCY_BUCKETS, SIZE_BUCKETS } from './registry.js';

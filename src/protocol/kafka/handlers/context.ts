@@ -1,0 +1,49 @@
+/**
+ * What a request handler sees: the node-wide context (log, group coordinator, advertised address, limits)
+ * and the connection's state (namespace, client id, SASL state). A handler returns the response message,
+ * or null when the request gets no response (Produce with acks=0).
+ */
+import type { Logger } from 'pino';
+import type { GroupCoordinator } from '../../../broker/groups/coordinator.js';
+import type { TopicLog } from '../../../log/types.js';
+import type { Msg } from '../codec/schema.js';
+
+export interface KafkaSettings {
+  nodeId: number;
+  /** Host and port clients are told to connect to (Metadata, FindCoordinator). */
+  advertisedHost: string;
+  advertisedPort: number;
+  clusterId: string;
+  /** Namespace of connections that do not authenticate (or whose identity names none). */
+  namespace: string;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  /** Upper bound of one long-poll Fetch wait (clients ask for up to this). */
+  maxFetchWaitMs: number;
+}
+
+export interface KafkaContext {
+  log: TopicLog;
+  groups: GroupCoordinator;
+  logger: Logger;
+  settings: KafkaSettings;
+  /** SASL: checks a PLAIN user name and password; returns the namespace to use, or undefined to refuse. */
+  authenticate?: (mechanism: string, user: string, password: string) => Promise<{ namespace?: string } | undefined>;
+  /** Aborted when the server stops (ends long polls). */
+  signal: AbortSignal;
+}
+
+export interface ConnectionState {
+  id: number;
+  namespace: string;
+  clientId: string;
+  clientHost: string;
+  /** Mechanism chosen by SaslHandshake, until SaslAuthenticate succeeds. */
+  saslMechanism?: string;
+  authenticated: boolean;
+  user?: string;
+  /** Set by the connection: ends long polls when the socket goes away. */
+  signal: AbortSignal;
+}
+
+export type Handler = (req: Msg, version: number, conn: ConnectionState, ctx: KafkaContext) => Promise<Msg | null> | Msg | null;

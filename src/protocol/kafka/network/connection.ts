@@ -1,0 +1,191 @@
+/**
+ * One Kafka client connection: length-prefixed framing (INT32 size), a request size limit, and pipelining:
+ * requests are decoded and dispatched in arrival order, run concurrently, and answered strictly in
+ * request order (Kafka protocol: "the server guarantees that on a single TCP connection, requests will be
+ * processed in the order they are sent and responses will return in that order").
+ *
+ * Malformed frames, oversize sizes, unknown API keys and unsupported versions (other than ApiVersions,
+ * which gets an UNSUPPORTED_VERSION answer, KIP-511) close the connection after the responses already
+ * due have been written, with one log line; the broker keeps serving every other connection.
+ */
+import type { Socket } from 'node:net';
+import { isStrataError } from '../../../errors.js';
+import { decodeRequest, encodeApiVersionsFallback, encodeResponse } from '../codec/request.js';
+import { KafkaError } from '../error-codes.js';
+import type { ConnectionState, KafkaContext } from '../handlers/context.js';
+import { handleApiVersions, HANDLERS } from '../handlers/index.js';
+import type { KafkaMetrics } from '../metrics.js';
+
+export interface ConnectionOptions {
+  maxRequestBytes: number;
+  saslRequired: boolean;
+  /** Pause reading when this many requests await their turn. */
+  maxInFlight: number;
+}
+
+interface Slot {
+  ready: boolean;
+  chunks?: Buffer[];
+  closeAfter?: boolean;
+}
+
+const ALWAYS_ALLOWED = new Set([17, 18, 36]); // SaslHandshake, ApiVersions, SaslAuthenticate
+
+export class KafkaConnection {
+  readonly state: ConnectionState;
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  private readonly queue: Slot[] = [];
+  private closing = false;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly socket: Socket,
+    id: number,
+    private readonly ctx: KafkaContext,
+    private readonly metrics: KafkaMetrics,
+    private readonly opts: ConnectionOptions,
+  ) {
+    this.state = {
+      id,
+      namespace: ctx.settings.namespace,
+      clientId: '',
+      clientHost: socket.remoteAddress ?? '',
+      authenticated: false,
+      signal: this.abort.signal,
+    };
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => ctx.logger.debug({ err, conn: id }, 'kafka socket error'));
+    socket.on('close', () => this.abort.abort());
+  }
+
+  get closed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /** Ends the connection now (server stop). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private fail(reason: string, detail: Record<string, unknown> = {}): void {
+    if (this.closing) return;
+    this.ctx.logger.warn({ conn: this.state.id, clientId: this.state.clientId, remote: this.state.clientHost, reason, ...detail }, 'kafka connection closed: protocol error');
+    this.metrics.errors.inc({ reason });
+    // answer what is already due, then close (see flush)
+    this.queue.push({ ready: true, closeAfter: true });
+    this.closing = true;
+    this.buffered = [];
+    this.flush();
+  }
+
+  private onData(d: Buffer): void {
+    if (this.closing) return;
+    this.metrics.bytes.inc({ direction: 'in' }, d.length);
+    this.buffered.push(d);
+    this.bufferedBytes += d.length;
+    // a large frame arrives in many chunks: join them once, when the whole frame is here
+    if (this.buffered.length > 1 && this.buffered[0].length >= 4 && this.bufferedBytes < this.buffered[0].readInt32BE(0) + 4) return;
+    let buf = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
+    let pos = 0;
+    while (!this.closing && buf.length - pos >= 4) {
+      const size = buf.readInt32BE(pos);
+      if (size < 8 || size > this.opts.maxRequestBytes) {
+        this.fail(size < 8 ? 'short_frame' : 'frame_too_large', { size, limit: this.opts.maxRequestBytes });
+        return;
+      }
+      if (buf.length - pos - 4 < size) break;
+      this.onFrame(buf.subarray(pos + 4, pos + 4 + size));
+      pos += 4 + size;
+    }
+    buf = buf.subarray(pos);
+    this.buffered = buf.length > 0 ? [buf] : [];
+    this.bufferedBytes = buf.length;
+    if (this.queue.length >= this.opts.maxInFlight) this.socket.pause();
+  }
+
+  private onFrame(frame: Buffer): void {
+    const started = process.hrtime.bigint();
+    let decoded;
+    try {
+      decoded = decodeRequest(frame);
+    } catch (err) {
+      this.fail('malformed_request', { message: isStrataError(err) ? err.message : String(err) });
+      return;
+    }
+    const { header } = decoded;
+    this.state.clientId = header.clientId ?? '';
+    if (decoded.kind === 'unsupported') {
+      if (header.apiKey === 18) {
+        const slot: Slot = { ready: true, chunks: encodeApiVersionsFallback(header.correlationId, { ...handleApiVersions(), errorCode: KafkaError.UNSUPPORTED_VERSION }) };
+        this.queue.push(slot);
+        this.flush();
+        return;
+      }
+      this.fail(decoded.api ? 'unsupported_version' : 'unknown_api_key', { apiKey: header.apiKey, apiVersion: header.apiVersion });
+      return;
+    }
+    const { api, body } = decoded;
+    if (this.opts.saslRequired && !this.state.authenticated && !ALWAYS_ALLOWED.has(api.key)) {
+      this.fail('unauthenticated_request', { api: api.name });
+      return;
+    }
+    this.metrics.requests.inc({ api: api.name, version: String(header.apiVersion) });
+    const slot: Slot = { ready: false };
+    this.queue.push(slot);
+    const handler = HANDLERS.get(api.key)!;
+    let result;
+    try {
+      result = Promise.resolve(handler(body, header.apiVersion, this.state, this.ctx));
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (msg) => {
+        slot.chunks = msg === null ? undefined : encodeResponse(api, header.apiVersion, header.correlationId, msg);
+        slot.ready = true;
+        this.metrics.requestSeconds.observe({ api: api.name }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.flush();
+      },
+      (err) => {
+        this.ctx.logger.error({ err, conn: this.state.id, api: api.name, version: header.apiVersion }, 'kafka request failed');
+        slot.ready = true;
+        slot.closeAfter = true;
+        this.flush();
+      },
+    );
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.queue.length > 0 && this.queue[0].ready) {
+      const slot = this.queue.shift()!;
+      if (slot.chunks) {
+        if (!wrote) this.socket.cork();
+        wrote = true;
+        for (const c of slot.chunks) {
+          this.metrics.bytes.inc({ direction: 'out' }, c.length);
+          this.socket.write(c);
+        }
+      }
+      if (slot.closeAfter) {
+        if (wrote) this.socket.uncork();
+        this.socket.end();
+        setTimeout(() => this.socket.destroy(), 1000).unref();
+        this.queue.length = 0;
+        return;
+      }
+    }
+    if (wrote) this.socket.uncork();
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    if (this.closing || this.closed) return;
+    if (this.queue.length < this.opts.maxInFlight && !this.socket.writableNeedDrain) this.socket.resume();
+    else if (this.socket.writableNeedDrain) this.socket.pause();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * One MQTT network connection (TCP, TLS, WebSocket or an in-memory duplex): framing with mqtt-packet,
+ * the CONNECT gate, dispatch, keep-alive, inbound packet-size limit, outgoing packets (batched per
+ * tick with cork/uncork), and the SessionLink the broker delivers through.
+ */
+import type { Duplex } from 'node:stream';
+import mqtt, { type Packet } from 'mqtt-packet';
+import type { Logger } from 'pino';
+import type { Broker } from '../../broker/mqtt/broker.js';
+import type { Delivery, Session, SessionLink } from '../../broker/mqtt/session.js';
+import type { Authenticator, Authorizer, ClientIdentity } from '../../auth/types.js';
+import type { MqttMetrics } from './metrics.js';
+import { RC } from './reason-codes.js';
+import { encodeV4, encodeV5, type V5Outbound } from './outbound.js';
+import { handleConnect, rejectUnsupportedVersion } from './connect.js';
+import { handlePublish, handlePubrel, handleAck } from './inbound.js';
+import { handleSubscribe, handleUnsubscribe } from './subscribe.js';
+
+export interface MqttLimits {
+  /** Largest packet accepted from a client and announced in CONNACK (bytes). */
+  maxPacketSize: number;
+  /** Server Receive Maximum: QoS 1/2 publishes a client may have unacknowledged. */
+  receiveMaximum: number;
+  /** Most unacknowledged QoS 1/2 messages sent to one client (also bounded by its Receive Maximum). */
+  maxInflight: number;
+  topicAliasMaximum: number;
+  /** Upper bound on keep-alive in seconds (0 = none); announced as Server Keep Alive in v5. */
+  maxKeepAlive: number;
+  maxTopicLength: number;
+  /** Close connections that send no CONNECT within this time (ms). */
+  connectTimeoutMs: number;
+  /** Bytes buffered for a client above which QoS 0 messages to it are dropped. */
+  maxWriteBuffer: number;
+  /** Response Information returned when a v5 client requests it (empty = none). */
+  responseInformation: string;
+}
+
+export interface ConnectionContext {
+  broker: Broker;
+  logger: Logger;
+  metrics: MqttMetrics;
+  limits: MqttLimits;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  onOpen(c: MqttConnection): void;
+  onClose(c: MqttConnection): void;
+}
+
+export class MqttConnection implements SessionLink {
+  version: 3 | 4 | 5 = 4;
+  state: 'new' | 'connecting' | 'open' | 'closed' = 'new';
+  session: Session | undefined;
+  identity: ClientIdentity | undefined;
+  keepAlive = 0;
+  seen = true;
+  deadline = 0;
+  receiveMaximum = 65535;
+  /** The client's Maximum Packet Size; 0 = unlimited [MQTT-3.1.2-24]. */
+  maxOutgoing = 0;
+  readonly out: V5Outbound = { aliases: new Map(), aliasMax: 0 };
+  readonly inAliases = new Map<number, string>();
+  /** Inbound QoS 1/2 publishes not yet acknowledged by us (flow control [MQTT-3.3.4-7]). */
+  inboundPending = 0;
+  /** PUBACK/PUBREC order follows PUBLISH order [MQTT-4.6.0-2]. */
+  ackChain: Promise<void> | undefined;
+  ctlChain: Promise<void> = Promise.resolve();
+  private pending: Packet[] = [];
+  private readonly parser = mqtt.parser({});
+  private corked = false;
+  private readonly connectTimer: NodeJS.Timeout;
+  willSent = true;
+
+  constructor(readonly stream: Duplex, readonly ctx: ConnectionContext, readonly remote: { address?: string; loopback: boolean; cn?: string }) {
+    this.parser.on('packet', (p: Packet) => this.onPacket(p));
+    this.parser.on('error', (err: Error) => this.onParseError(err));
+    stream.on('data', (buf: Buffer) => this.onData(buf));
+    stream.on('error', () => this.onClosed());
+    stream.on('close', () => this.onClosed());
+    stream.on('end', () => stream.end());
+    this.connectTimer = setTimeout(() => this.destroy(), ctx.limits.connectTimeoutMs);
+    this.connectTimer.unref();
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  get clientId(): string | undefined {
+    return this.session?.clientId;
+  }
+
+  private onData(buf: Buffer): void {
+    if (this.state === 'closed') return;
+    this.seen = true;
+    this.ctx.metrics.bytes('in', buf.length);
+    this.parser.parse(buf);
+    // reject an oversized packet as soon as its length is known, before buffering it [MQTT-3.2.2-15]
+    const len = (this.parser as unknown as { packet: { length: number } }).packet.length;
+    if (len > this.ctx.limits.maxPacketSize) this.protocolClose(RC.PACKET_TOO_LARGE, 'packet too large');
+  }
+
+  private onParseError(err: Error): void {
+    if (this.state === 'closed') return;
+    this.ctx.logger.debug({ err: err.message, clientId: this.clientId }, 'malformed packet');
+    if (this.state === 'new' && /protocol version/i.test(err.message)) return rejectUnsupportedVersion(this);
+    this.protocolClose(RC.MALFORMED_PACKET, err.message);
+  }
+
+  private onPacket(p: Packet): void {
+    if (this.state === 'closed') return;
+    this.ctx.metrics.packet(p.cmd, 'in');
+    if ((p.length ?? 0) > this.ctx.limits.maxPacketSize) return this.protocolClose(RC.PACKET_TOO_LARGE, 'packet too large');
+    if (this.state === 'new') {
+      if (p.cmd !== 'connect') return this.destroy(); // [MQTT-3.1.0-1]
+      this.state = 'connecting';
+      clearTimeout(this.connectTimer);
+      handleConnect(this, p).catch((err) => {
+        this.ctx.logger.warn({ err }, 'connect failed');
+        this.destroy();
+      });
+      return;
+    }
+    if (this.state === 'connecting') {
+      this.pending.push(p);
+      return;
+    }
+    this.dispatch(p);
+  }
+
+  /** Called by handleConnect once CONNACK went out. */
+  opened(): void {
+    this.state = 'open';
+    this.ctx.onOpen(this);
+    const queued = this.pending;
+    this.pending = [];
+    for (const p of queued) if (this.state === 'open') this.dispatch(p);
+  }
+
+  private dispatch(p: Packet): void {
+    switch (p.cmd) {
+      case 'publish': return handlePublish(this, p);
+      case 'puback': case 'pubrec': case 'pubcomp': return handleAck(this, p);
+      case 'pubrel': return handlePubrel(this, p);
+      case 'subscribe': this.ctlChain = this.ctlChain.then(() => handleSubscribe(this, p)).catch((err) => this.fail(err)); return;
+      case 'unsubscribe': this.ctlChain = this.ctlChain.then(() => handleUnsubscribe(this, p)).catch((err) => this.fail(err)); return;
+      case 'pingreq': this.write({ cmd: 'pingresp' }); return; // [MQTT-3.12.4-1]
+      case 'disconnect': return this.onDisconnect(p);
+      case 'connect': return this.protocolClose(RC.PROTOCOL_ERROR, 'second CONNECT'); // [MQTT-3.1.0-2]
+      case 'auth': return this.protocolClose(RC.BAD_AUTHENTICATION_METHOD, 'enhanced authentication not supported');
+      default: return this.protocolClose(RC.PROTOCOL_ERROR, `unexpected ${p.cmd}`);
+    }
+  }
+
+  fail(err: unknown): void {
+    this.ctx.logger.warn({ err, clientId: this.clientId }, 'mqtt request failed');
+    this.protocolClose(RC.UNSPECIFIED_ERROR, 'internal error');
+  }
+
+  private onDisconnect(p: mqtt.IDisconnectPacket): void {
+    const s = this.session;
+    const rc = p.reasonCode ?? 0;
+    const expiry = p.properties?.sessionExpiryInterval;
+    if (this.version === 5 && expiry !== undefined && expiry > 0 && s && s.expiryInterval === 0) {
+      return this.protocolClose(RC.PROTOCOL_ERROR, 'session expiry changed from 0'); // [MQTT-3.14.2-2]
+    }
+    this.state = 'closed';
+    if (s && s.link === this) this.ctx.broker.disconnect(s, rc === RC.DISCONNECT_WITH_WILL, expiry ?? s.expiryInterval); // [MQTT-3.14.4-3]
+    this.stream.end();
+    this.finish();
+  }
+
+  /** Server-side close with a reason: DISCONNECT in v5 after CONNACK [MQTT-4.13.1-1], then close. */
+  protocolClose(rc: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.ctx.logger.debug({ clientId: this.clientId, rc, reason }, 'closing connection');
+    if (this.version === 5 && this.state === 'open') this.write({ cmd: 'disconnect', reasonCode: rc, properties: { reasonString: reason } });
+    this.stream.end();
+    this.destroyLater();
+  }
+
+  /** Lets written bytes drain, then destroys the stream; the connection counts as closed now. */
+  destroyLater(): void {
+    const t = setTimeout(() => this.stream.destroy(), 1000);
+    t.unref();
+    this.onClosed();
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+    this.onClosed();
+  }
+
+  private onClosed(): void {
+    if (this.state === 'closed') return this.finish();
+    this.state = 'closed';
+    const s = this.session;
+    if (s && s.link === this) this.ctx.broker.disconnect(s, true);
+    this.finish();
+  }
+
+  private finished = false;
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.connectTimer);
+    this.ctx.onClose(this);
+  }
+
+  /** Keep-alive: 1.5 × the interval without any packet closes the connection [MQTT-3.1.2-22]. */
+  checkKeepAlive(now: number): void {
+    if (this.state !== 'open' || this.keepAlive === 0) return;
+    if (this.seen) {
+      this.seen = false;
+      this.deadline = now + this.keepAlive * 1500;
+    } else if (now > this.deadline) this.protocolClose(RC.KEEP_ALIVE_TIMEOUT, 'keep alive timeout');
+  }
+
+  /** Encodes and writes one packet; false when it exceeds the client's maximum packet size. */
+  write(packet: Packet): boolean {
+    return this.writeBuffer(mqtt.generate(packet, { protocolVersion: this.version }), packet.cmd);
+  }
+
+  writeBuffer(buf: Buffer, cmd: string): boolean {
+    if (this.maxOutgoing && buf.length > this.maxOutgoing) return false; // [MQTT-3.1.2-25]
+    if (this.state === 'closed' && cmd !== 'disconnect' && cmd !== 'connack') return true;
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.stream.uncork();
+      });
+    }
+    this.stream.write(buf);
+    this.ctx.metrics.packet(cmd, 'out');
+    this.ctx.metrics.bytes('out', buf.length);
+    return true;
+  }
+
+  // SessionLink ------------------------------------------------------------------------------------
+  sendPublish(d: Delivery, packetId: number, dup: boolean): boolean {
+    if (d.qos === 0 && this.stream.writableLength > this.ctx.limits.maxWriteBuffer) return true; // slow consumer: QoS 0 may be lost
+    if (this.version !== 5) return this.writeBuffer(encodeV4(d, packetId, dup, this.version), 'publish');
+    const { buf, newAlias } = encodeV5(d, packetId, dup, this.out, Date.now());
+    if (!this.writeBuffer(buf, 'publish')) return false;
+    if (newAlias !== undefined) this.out.aliases.set(d.message.topic, newAlias);
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.write({ cmd: 'pubrel', messageId: packetId });
+  }
+
+  takenOver(): void {
+    this.protocolClose(RC.SESSION_TAKEN_OVER, 'session taken over'); // [MQTT-3.1.4-3]
+  }
+}

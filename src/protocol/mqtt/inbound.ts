@@ -1,0 +1,133 @@
+/**
+ * Inbound PUBLISH with its acknowledgements (MQTT 5.0 §3.3–3.7, §4.3): topic aliases, validation,
+ * authorization, flow control, QoS 2 de-duplication (method B: route on PUBLISH, remember the packet id
+ * until PUBREL), and acknowledgements that go out only once the message is durable, in order.
+ */
+import type { IPublishPacket, IPubackPacket, IPubrecPacket, IPubcompPacket, IPubrelPacket } from 'mqtt-packet';
+import { isValidTopicName } from '../../broker/mqtt/topic.js';
+import type { Message, MessageProperties } from '../../broker/mqtt/types.js';
+import type { MqttConnection } from './connection.js';
+import { RC } from './reason-codes.js';
+
+function propertiesOf(p: IPublishPacket): MessageProperties | undefined {
+  const src = p.properties;
+  if (!src) return undefined;
+  const out: MessageProperties = {};
+  if (src.payloadFormatIndicator !== undefined) out.payloadFormatIndicator = src.payloadFormatIndicator;
+  if (src.contentType !== undefined) out.contentType = src.contentType;
+  if (src.responseTopic !== undefined) out.responseTopic = src.responseTopic;
+  if (src.correlationData !== undefined) out.correlationData = src.correlationData;
+  if (src.userProperties !== undefined) out.userProperties = src.userProperties;
+  return out;
+}
+
+function ack(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: number, rc: number): void {
+  if (c.version === 5 && rc !== RC.SUCCESS) c.write({ cmd, messageId, reasonCode: rc });
+  else c.write({ cmd, messageId });
+}
+
+/** Acknowledges after `wait` (if any) and after every earlier acknowledgement [MQTT-4.6.0-2]. */
+function ackInOrder(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: number, wait: Promise<void> | undefined, after?: () => void): void {
+  if (!wait && !c.ackChain) {
+    c.inboundPending--;
+    after?.();
+    return ack(c, cmd, messageId, RC.SUCCESS);
+  }
+  const prev = c.ackChain ?? Promise.resolve();
+  const chain = prev.then(() => wait).then(
+    () => {
+      c.inboundPending--;
+      if (c.state !== 'open') return;
+      after?.();
+      ack(c, cmd, messageId, RC.SUCCESS);
+    },
+    (err: unknown) => {
+      c.inboundPending--;
+      c.ctx.logger.warn({ err, clientId: c.clientId }, 'publish could not be made durable');
+      // v5 can say so; a 3.1.1 client can only learn it by losing the connection and resending
+      if (c.version === 5) ack(c, cmd, messageId, RC.UNSPECIFIED_ERROR);
+      else c.protocolClose(RC.UNSPECIFIED_ERROR, 'persistence failed');
+    },
+  );
+  c.ackChain = chain;
+  void chain.then(() => {
+    if (c.ackChain === chain) c.ackChain = undefined;
+  });
+}
+
+export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
+  const { limits, broker, authorizer, metrics } = c.ctx;
+  let topic = p.topic;
+  if (c.version === 5) {
+    const alias = p.properties?.topicAlias;
+    if (alias !== undefined) {
+      if (alias === 0 || alias > limits.topicAliasMaximum) return c.protocolClose(RC.TOPIC_ALIAS_INVALID, 'topic alias out of range'); // [MQTT-3.3.2-8, MQTT-3.3.2-9]
+      if (topic) c.inAliases.set(alias, topic);
+      else {
+        const known = c.inAliases.get(alias);
+        if (known === undefined) return c.protocolClose(RC.PROTOCOL_ERROR, 'unknown topic alias');
+        topic = known;
+      }
+    }
+    const rt = p.properties?.responseTopic;
+    if (rt !== undefined && !isValidTopicName(rt)) return c.protocolClose(RC.PROTOCOL_ERROR, 'invalid response topic'); // [MQTT-3.3.2-14]
+  }
+  if (!isValidTopicName(topic, limits.maxTopicLength)) return c.protocolClose(RC.TOPIC_NAME_INVALID, 'invalid topic name'); // [MQTT-3.3.2-2]
+  const qos = p.qos;
+  const id = p.messageId ?? 0;
+  const session = c.session!;
+  if (qos > 0) {
+    if (c.inboundPending + session.incomingQos2.size >= limits.receiveMaximum) return c.protocolClose(RC.RECEIVE_MAXIMUM_EXCEEDED, 'receive maximum exceeded'); // [MQTT-3.3.4-7]
+    if (qos === 2 && session.incomingQos2.has(id)) {
+      c.inboundPending++;
+      return ackInOrder(c, 'pubrec', id, undefined); // duplicate: acknowledge again, do not route [MQTT-4.3.3-10]
+    }
+  }
+  if (!authorizer.canPublish(c.identity!, topic)) {
+    metrics.dropped('not_authorized');
+    if (qos === 1) ack(c, 'puback', id, RC.NOT_AUTHORIZED);
+    else if (qos === 2) ack(c, 'pubrec', id, RC.NOT_AUTHORIZED);
+    return;
+  }
+  const expiry = p.properties?.messageExpiryInterval;
+  const message: Message = {
+    topic,
+    payload: typeof p.payload === 'string' ? Buffer.from(p.payload) : p.payload,
+    qos,
+    retain: p.retain,
+    properties: c.version === 5 ? propertiesOf(p) : undefined,
+    expiresAt: expiry ? Date.now() + expiry * 1000 : undefined,
+    origin: session.clientId,
+  };
+  const wait = broker.publish(c.identity!.namespace, message);
+  if (qos === 0) {
+    wait?.catch((err) => c.ctx.logger.warn({ err }, 'QoS 0 publish failed'));
+    return;
+  }
+  c.inboundPending++;
+  if (qos === 1) return ackInOrder(c, 'puback', id, wait);
+  ackInOrder(c, 'pubrec', id, wait, () => session.incomingQos2.add(id));
+}
+
+export function handlePubrel(c: MqttConnection, p: IPubrelPacket): void {
+  const id = p.messageId ?? 0;
+  const had = c.session!.incomingQos2.delete(id); // [MQTT-4.3.3-11]
+  const send = (): void => {
+    if (c.version === 5 && !had) c.write({ cmd: 'pubcomp', messageId: id, reasonCode: RC.PACKET_IDENTIFIER_NOT_FOUND });
+    else c.write({ cmd: 'pubcomp', messageId: id });
+  };
+  if (c.ackChain) void c.ackChain.then(send);
+  else send();
+}
+
+export function handleAck(c: MqttConnection, p: IPubackPacket | IPubrecPacket | IPubcompPacket): void {
+  const s = c.session!;
+  const id = p.messageId ?? 0;
+  if (p.cmd === 'pubrec') {
+    const ok = s.received(id, (p.reasonCode ?? 0) >= 0x80);
+    if (!ok && c.version === 5) c.write({ cmd: 'pubrel', messageId: id, reasonCode: RC.PACKET_IDENTIFIER_NOT_FOUND });
+    else if (!ok) c.write({ cmd: 'pubrel', messageId: id });
+    return;
+  }
+  s.complete(id);
+}

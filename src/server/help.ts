@@ -1,0 +1,57 @@
+/** --help text and the configuration reference table, both generated from the option table. */
+import { formatOptionValue } from './config-values.js';
+import { OPTIONS, envName, flagName, type OptionSpec } from './options/index.js';
+
+function defaultText(spec: OptionSpec): string {
+  if (spec.defaultDoc !== undefined) return spec.defaultDoc;
+  if (spec.default === undefined || typeof spec.default === 'function') return '(none)';
+  return formatOptionValue({ ...spec, secret: false }, spec.default) || '(empty)';
+}
+
+function typeText(spec: OptionSpec): string {
+  if (spec.type === 'enum') return spec.values.join('|');
+  return spec.type;
+}
+
+export function usage(options: readonly OptionSpec[] = OPTIONS): string {
+  const lines = [
+    'Usage: strata <command> [options]',
+    '',
+    'Commands:',
+    '  start            run the broker (MQTT, Kafka, HTTP) until SIGTERM/SIGINT',
+    '  config           print the resolved configuration and where each value came from (secrets masked)',
+    '  version          print the version',
+    '  help             print this help',
+    '',
+    'Options (flag > env var > config file > default):',
+    '  --config <file>  YAML or JSON file of options (env STRATA_CONFIG)',
+  ];
+  let group = '';
+  for (const spec of options) {
+    if (spec.group !== group) {
+      group = spec.group;
+      lines.push('', `  [${group}]`);
+    }
+    const flag = spec.type === 'bool' ? flagName(spec) : `${flagName(spec)} <${typeText(spec)}>`;
+    lines.push(`  ${flag.padEnd(34)} ${spec.doc}`);
+    lines.push(`  ${''.padEnd(34)} env ${envName(spec)}, default ${defaultText(spec)}`);
+  }
+  lines.push('', 'Exit codes: 0 clean stop, 1 fatal error while running, 2 invalid configuration or failed start.', 'Docs: docs/reference/configuration.md');
+  return lines.join('\n') + '\n';
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** The table of docs/reference/configuration.md, one row per option. */
+export function optionsMarkdown(options: readonly OptionSpec[] = OPTIONS): string {
+  const rows = ['| option (file key) | flag | env | type | default | meaning |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const spec of options) {
+    const def = defaultText(spec);
+    rows.push(
+      `| \`${spec.name}\` | \`${flagName(spec)}\` | \`${envName(spec)}\` | ${cell(typeText(spec))} | ${cell(def.startsWith('`') || def.startsWith('(') ? def : '`' + def + '`')} | ${cell(spec.doc)} |`,
+    );
+  }
+  return rows.join('\n') + '\n';
+}

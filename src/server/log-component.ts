@@ -1,0 +1,50 @@
+/**
+ * The topic-log component: opens the TopicLog on the node's object store (recovering from manifest +
+ * WAL), with a tiered read cache under <cacheDir>/log, and contributes the topic/record HTTP routes.
+ */
+import { join } from 'node:path';
+import { TieredCache } from '../../cache/index.js';
+import { openTopicLog, type OpenedTopicLog } from '../log/index.js';
+import { registerTopicRoutes } from '../protocol/http/topics.js';
+import type { Component } from './context.js';
+
+const LOG_CACHE_MEMORY = 256 * 1024 * 1024;
+const LOG_CACHE_SSD = 2 * 1024 * 1024 * 1024;
+
+export function logComponent(): Component {
+  let log: OpenedTopicLog | undefined;
+  let cache: TieredCache | undefined;
+  return {
+    name: 'log',
+    async start(ctx) {
+      if (!ctx.store) throw new Error('the log component needs the store component');
+      const logger = ctx.logger('log');
+      const c = ctx.config;
+      cache = new TieredCache(ctx.store, { memoryBytes: LOG_CACHE_MEMORY, ssd: { dir: join(c.cacheDir, 'log'), bytes: LOG_CACHE_SSD }, logger });
+      await cache.ready();
+      log = await openTopicLog({
+        store: ctx.store,
+        cache,
+        logger,
+        config: {
+          walLingerMs: c.walLinger,
+          walMaxBytes: c.walMaxBytes,
+          maxInflightBytes: c.maxInflightBytes,
+          backpressureTimeoutMs: c.backpressureTimeout,
+          compactionIntervalMs: c.compactionInterval,
+          tailCacheBytes: c.logTailCacheBytes,
+        },
+      });
+      ctx.log = log;
+      const opened = log;
+      ctx.httpRoutes.push((app) => registerTopicRoutes(app, opened));
+    },
+    async stop() {
+      await log?.close();
+      await cache?.close();
+    },
+    ready() {
+      return log?.fenced ? { ready: false, reason: 'fenced: another node took over writing' } : { ready: true };
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { OptionSpec } from './types.js';
+
+/** Mounted buckets and training batch reads (docs/training.md). */
+export const MOUNT_OPTIONS = [
+  {
+    name: 'mountPollInterval',
+    type: 'duration',
+    group: 'mounts',
+    default: 10_000,
+    defaultDoc: '10s',
+    min: 100,
+    doc: 'How often each mount LISTs its source for new objects (every 6th poll lists the whole prefix to catch keys that sort earlier).',
+  },
+  {
+    name: 'mountCacheMemory',
+    type: 'size',
+    group: 'mounts',
+    default: 512 * 1024 * 1024,
+    defaultDoc: '512MiB',
+    min: 0,
+    doc: 'Memory tier of the cache that mounted-object reads go through (one per mount source), so a second epoch is served from cache.',
+  },
+  {
+    name: 'mountCacheSsd',
+    type: 'size',
+    group: 'mounts',
+    default: 0,
+    defaultDoc: '0 (off)',
+    min: 0,
+    doc: 'SSD tier budget of the mount read cache, under `<cacheDir>/mounts/`; 0 = memory only.',
+  },
+  {
+    name: 'mountSourceLatency',
+    type: 'duration',
+    group: 'mounts',
+    default: 0,
+    defaultDoc: '0',
+    min: 0,
+    doc: 'Benchmarks and tests only: latency injected into every request to mount sources (a seeded fault wrapper).',
+  },
+] as const satisfies readonly OptionSpec[];

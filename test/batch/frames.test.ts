@@ -1,0 +1,61 @@
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { encodeArrow } from '../../src/broker/batch/arrow.js';
+import { decodeRawFrame, encodeRawFrame } from '../../src/broker/batch/raw-frame.js';
+import type { BatchRecord } from '../../src/broker/batch/types.js';
+
+const rec = (offset: number, value: string | null, key: string | null = null): BatchRecord => ({
+  partition: 0,
+  offset,
+  timestamp: 1_700_000_000_000 + offset,
+  key: key === null ? null : Buffer.from(key),
+  value: value === null ? null : Buffer.from(value),
+});
+
+describe('raw frame', () => {
+  it('round-trips records with 64-byte aligned payloads', () => {
+    const records = [rec(10, 'hello', 'k'), rec(11, 'x'.repeat(100)), rec(12, '')];
+    const frame = encodeRawFrame(records, 13);
+    expect(frame.toString('latin1', 0, 4)).toBe('STRB');
+    expect(frame.length % 64).toBe(0);
+    const d = decodeRawFrame(frame);
+    expect(d.nextOffset).toBe(13);
+    expect(d.fixedSize).toBeUndefined();
+    expect(d.records.map((r) => [r.offset, r.timestamp, r.key?.toString() ?? null, r.value?.toString()])).toEqual([
+      [10, 1_700_000_000_010, 'k', 'hello'],
+      [11, 1_700_000_000_011, null, 'x'.repeat(100)],
+      [12, 1_700_000_000_012, null, ''],
+    ]);
+    for (const r of d.records) expect(r.value!.byteOffset % 64).toBe(0);
+  });
+  it('marks equal sizes as fixed and strided', () => {
+    const d = decodeRawFrame(encodeRawFrame([rec(0, 'abc'), rec(1, 'def')], 2));
+    expect(d.fixedSize).toBe(3);
+    expect(d.records[1]!.value!.byteOffset - d.records[0]!.value!.byteOffset).toBe(64);
+  });
+  it('encodes an empty batch', () => {
+    const d = decodeRawFrame(encodeRawFrame([], 5));
+    expect(d.records).toEqual([]);
+    expect(d.nextOffset).toBe(5);
+  });
+});
+
+describe('arrow IPC stream', () => {
+  it('variable-size values: binary column', () => {
+    const t = tableFromIPC(encodeArrow([rec(1, 'a', 'k1'), rec(2, 'bcd')], 3));
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['partition', 'offset', 'timestamp', 'key', 'value']);
+    expect(t.schema.metadata.get('strata.value_layout')).toBe('variable');
+    expect(t.numRows).toBe(2);
+    expect(Buffer.from(t.getChild('value')!.get(1) as Uint8Array).toString()).toBe('bcd');
+    expect(t.getChild('key')!.get(1)).toBeNull();
+    expect(t.getChild('offset')!.get(0)).toBe(1n);
+  });
+  it('equal-size values: fixed-shape tensor column', () => {
+    const t = tableFromIPC(encodeArrow([rec(1, 'abcd'), rec(2, 'efgh')], 3));
+    const f = t.schema.fields.find((x) => x.name === 'value')!;
+    expect(f.metadata.get('ARROW:extension:name')).toBe('arrow.fixed_shape_tensor');
+    expect(JSON.parse(f.metadata.get('ARROW:extension:metadata')!)).toEqual({ shape: [4] });
+    expect(t.schema.metadata.get('strata.value_layout')).toBe('fixed');
+    expect(Buffer.from(t.getChild('value')!.get(1)!.toArray() as Uint8Array).toString()).toBe('efgh');
+  });
+});

@@ -1,0 +1,147 @@
+/** SSD tier: restart rebuild, corrupt blocks, torn temp files, full or unwritable disks. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TieredCache, type CacheLogger, type ObjectRef } from '../../cache/index.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { InstrumentedSource, blockFiles, contentOf, dirBytes } from './support.js';
+
+const BS = 64 * 1024;
+const dirs: string[] = [];
+const caches: TieredCache[] = [];
+
+afterEach(async () => {
+  for (const c of caches.splice(0)) await c.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'strata-ssd-'));
+  dirs.push(d);
+  return d;
+}
+
+async function fixture(blocks = 4) {
+  const store = new MemoryStore();
+  const body = contentOf('obj', blocks * BS + 77);
+  const { etag } = await store.put('obj', body);
+  const ref: ObjectRef = { key: 'obj', etag, size: body.length };
+  const source = new InstrumentedSource(store);
+  const warnings: Array<{ obj: object; msg?: string }> = [];
+  const logger: CacheLogger = { warn: (obj, msg) => warnings.push({ obj, msg }), info: () => {}, debug: () => {} };
+  const open = (dir: string, bytes = 64 * BS): TieredCache => {
+    const c = new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir, bytes }, logger });
+    caches.push(c);
+    return c;
+  };
+  return { store, body, ref, source, open, warnings };
+}
+
+describe('SSD tier', () => {
+  it('survives restart: the index is rebuilt from the directory and serves without GETs', async () => {
+    const { ref, body, source, open } = await fixture();
+    const dir = tempDir();
+    const a = open(dir);
+    await a.read(ref, 0, ref.size);
+    await a.close();
+    expect(blockFiles(dir)).toHaveLength(5);
+    source.reset();
+    const b = open(dir);
+    await b.ready();
+    expect(b.stats().blocks.ssd).toBe(5);
+    expect(b.stats().bytes.ssd).toBe(dirBytes(dir));
+    expect((await b.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    expect(source.gets).toBe(0);
+    expect(b.stats().hits.ssd).toBe(5);
+    // promoted to memory: a second read hits memory
+    await b.read(ref, 0, ref.size);
+    expect(b.stats().hits.memory).toBe(5);
+  });
+
+  it('a corrupt block on disk (one flipped byte) is dropped and re-fetched', async () => {
+    const { ref, body, source, open, warnings } = await fixture();
+    const dir = tempDir();
+    const a = open(dir);
+    await a.read(ref, 0, ref.size);
+    await a.close();
+    for (const f of blockFiles(dir)) {
+      const p = join(dir, f);
+      const buf = readFileSync(p);
+      buf[buf.length - 10] ^= 0x01; // flip one bit of the data
+      writeFileSync(p, buf);
+    }
+    writeFileSync(join(dir, 'abc.blk'), Buffer.from('truncated garbage'));
+    source.reset();
+    const b = open(dir);
+    expect((await b.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    expect(source.gets).toBe(5);
+    expect(b.stats().ssd.corrupt).toBe(5);
+    expect(warnings.some((w) => (w.obj as { code?: string }).code === 'STRATA_ERR_CACHE_CORRUPT_BLOCK')).toBe(true);
+    await b.flush();
+    expect(blockFiles(dir)).toHaveLength(6); // re-written good copies + the garbage file (never read)
+  });
+
+  it('deletes torn temp files at open and never serves them', async () => {
+    const { ref, body, source, open } = await fixture();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'deadbeef.blk.123.tmp'), Buffer.alloc(1000, 1));
+    const c = open(dir);
+    await c.ready();
+    expect(dirBytes(dir)).toBe(0);
+    expect((await c.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    expect(source.gets).toBe(5);
+  });
+
+  it('an unwritable disk: keeps serving from the store, counts the errors and logs once', async () => {
+    const { ref, body, source, open, warnings } = await fixture(8);
+    const dir = tempDir();
+    const c = open(dir);
+    await c.ready();
+    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(dir, 'not a directory'); // every write now fails with ENOTDIR
+    for (let i = 0; i < 3; i++) {
+      c.invalidate(ref.key);
+      expect((await c.read(ref, 0, ref.size)).equals(body)).toBe(true);
+      await c.flush();
+    }
+    expect(source.gets).toBe(27);
+    const s = c.stats();
+    expect(s.ssd.writeErrors).toBeGreaterThanOrEqual(1);
+    expect(s.ssd.writeErrors + s.ssd.writesSkipped).toBe(27); // after an error, writes pause instead of hammering the disk
+    expect(warnings.filter((w) => (w.obj as { code?: string }).code === 'STRATA_ERR_CACHE_DISK_FULL')).toHaveLength(1);
+    expect(s.bytes.ssd).toBe(0);
+  });
+
+  it('a directory that cannot be opened: runs memory-only', async () => {
+    const { ref, body, open, warnings } = await fixture();
+    const file = join(tempDir(), 'file');
+    writeFileSync(file, 'x');
+    const c = open(join(file, 'sub'));
+    expect((await c.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    expect(c.stats().blocks.ssd).toBe(0);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('a budget smaller than a block: writes are skipped, reads still served', async () => {
+    const { ref, body, open } = await fixture();
+    const dir = tempDir();
+    const c = open(dir, BS / 2);
+    expect((await c.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    await c.flush();
+    expect(dirBytes(dir)).toBeLessThanOrEqual(BS / 2);
+    expect(c.stats().ssd.writesSkipped).toBe(4);
+  });
+
+  it('a smaller budget at restart evicts the oldest files down to it', async () => {
+    const { ref, open } = await fixture(8);
+    const dir = tempDir();
+    const a = open(dir);
+    await a.read(ref, 0, ref.size);
+    await a.close();
+    const b = open(dir, 3 * BS + 1000);
+    await b.ready();
+    expect(dirBytes(dir)).toBeLessThanOrEqual(3 * BS + 1000);
+    expect(b.stats().evictions.ssd).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { S3Store } from '../../src/store/s3.js';
+import { expectCode, runObjectStoreContract } from '../support/store-contract.js';
+import { createTestBucket, testS3 } from '../support/s3.js';
+
+/** Each contract test gets a fresh key prefix in the run's shared bucket. */
+runObjectStoreContract('s3 (real MinIO)', async () => {
+  const s3 = await testS3();
+  return new S3Store({ ...s3, prefix: `contract/${randomBytes(6).toString('hex')}`, maxAttempts: 2 });
+});
+
+describe('S3Store on MinIO', () => {
+  it('works at the bucket root (no prefix) in a bucket of its own', async () => {
+    const s3 = await testS3();
+    const store = new S3Store({ ...s3, bucket: await createTestBucket('root') });
+    await store.check();
+    await store.put('x', Buffer.from('1'));
+    expect((await store.list()).objects.map((o) => o.key)).toEqual(['x']);
+    expect(store.location).toMatch(/^s3:\/\/root-/);
+    await store.close();
+  });
+
+  it('keeps its prefix: other prefixes are invisible', async () => {
+    const s3 = await testS3();
+    const bucket = await createTestBucket('prefix');
+    const a = new S3Store({ ...s3, bucket, prefix: 'a' });
+    const ab = new S3Store({ ...s3, bucket, prefix: '/ab/' });
+    await a.put('k', Buffer.from('a'));
+    await ab.put('k', Buffer.from('ab'));
+    expect((await a.list()).objects.map((o) => o.key)).toEqual(['k']);
+    expect((await ab.get('k')).body.toString()).toBe('ab');
+    expect(ab.location).toBe(`s3://${bucket}/ab/`);
+    await a.close();
+    await ab.close();
+  });
+
+  it('serves 16+ concurrent requests on one store', async () => {
+    const s3 = await testS3();
+    const store = new S3Store({ ...s3, prefix: `conc/${randomBytes(4).toString('hex')}` });
+    const body = randomBytes(256 * 1024);
+    await Promise.all(Array.from({ length: 32 }, (_, i) => store.put(`o${i}`, body)));
+    const got = await Promise.all(Array.from({ length: 32 }, (_, i) => store.get(`o${i}`, { range: { offset: 1000, length: 10 } })));
+    for (const g of got) expect(g.body.equals(body.subarray(1000, 1010))).toBe(true);
+    await store.close();
+  });
+
+  it('a zero-length range answers from HEAD', async () => {
+    const s3 = await testS3();
+    const store = new S3Store({ ...s3, prefix: `zr/${randomBytes(4).toString('hex')}` });
+    await store.put('k', Buffer.from('abc'));
+    const r = await store.get('k', { range: { offset: 1, length: 0 } });
+    expect(r.body.length).toBe(0);
+    expect(r.size).toBe(3);
+    await expectCode(store.get('k', { range: { offset: 3, length: 0 } }), 'STRATA_ERR_INVALID_RANGE');
+    await store.close();
+  });
+});
