@@ -13,14 +13,18 @@ export interface AuthRequest {
   loopback?: boolean;
 }
 
+import type { AclRule } from './acl.js';
+
 export type AuthResult =
-  | { ok: true; user?: string; namespace: string }
+  | { ok: true; user?: string; namespace: string; acl?: AclRule[] }
   | { ok: false; reason: 'bad_credentials' | 'not_authorized' };
 
 export interface ClientIdentity {
   clientId: string;
   user?: string;
   namespace: string;
+  /** Rules that came with the credential (a JWT's `acl` claim); they take precedence. */
+  acl?: AclRule[];
 }
 
 export interface Authenticator {

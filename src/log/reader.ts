@@ -89,7 +89,17 @@ async function collect(reader: RangeReader, p: PartitionState, offset: number, o
   const batches: Buffer[] = [];
   let bytes = 0;
   for (let i = p.find(offset); i < entries.length && (batches.length === 0 || bytes < maxBytes); i++) {
-    const buf = await reader.read(entries[i]!, options.signal);
+    // Coalesce neighbouring entries of one object (segment runs) into one ranged read of up to maxBytes.
+    const first = entries[i]!;
+    let len = first.len;
+    while (i + 1 < entries.length && len < maxBytes) {
+      const next = entries[i + 1]!;
+      if (next.key !== first.key || next.etag !== first.etag || next.pos !== first.pos + len) break;
+      len += next.len;
+      i++;
+    }
+    const range = len === first.len ? first : { ...first, len };
+    const buf = await reader.read(range, options.signal, `${p.topicId}/${p.partition}`);
     for (const { pos, header } of iterateBatches(buf)) {
       if (header.baseOffset + header.lastOffsetDelta < offset) continue;
       if (batches.length > 0 && bytes + header.size > maxBytes) return { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };

@@ -4,6 +4,7 @@
  * See docs/reference/storage-format.md "Fencing" for why no acknowledged record is lost or doubled.
  */
 import type { Logger } from 'pino';
+import { isStrataError } from '../errors.js';
 import type { Keys } from '../store/keys.js';
 import { listAll, type ObjectStore } from '../store/types.js';
 import { emptyManifest, walLe, type Manifest, type ManifestStore, type TopicEntry, type WalPosition } from './manifest.js';
@@ -27,7 +28,14 @@ export function topicRuntime(entry: TopicEntry): TopicRuntime {
 /** Step 1: writes manifest latest+1 with writerEpoch+1 (CAS). From now on any older writer is fenced. */
 export async function takeOver(manifests: ManifestStore, writerId: string, logger: Logger): Promise<Manifest> {
   for (;;) {
-    const latest = await retryTransient(logger, 'read manifest', () => manifests.latest());
+    let latest: Manifest | undefined;
+    try {
+      latest = await retryTransient(logger, 'read manifest', () => manifests.latest());
+    } catch (err) {
+      // The newest manifest we listed was garbage-collected under us (a newer one exists): list again.
+      if (isStrataError(err, 'STRATA_ERR_OBJECT_NOT_FOUND')) continue;
+      throw err;
+    }
     const next: Manifest = latest ? structuredClone(latest) : emptyManifest(writerId);
     next.id = latest ? latest.id + 1 : 0;
     next.writerEpoch = (latest?.writerEpoch ?? 0) + 1;

@@ -83,10 +83,20 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         return EXIT_OK;
       }
       return start(rest, io);
+    case 'status': {
+      // asks a running broker (src/server/status-command.ts)
+      const { runStatusCommand } = await import('./status-command.js');
+      return runStatusCommand(rest, io);
+    }
     case 'mount': {
       // mounted buckets: a client of a running broker's HTTP API (src/broker/mounts/cli.ts)
       const { runMountCommand } = await import('../broker/mounts/cli.js');
       return runMountCommand(rest, io);
+    }
+    case 'users': {
+      // users file for MQTT authentication (src/auth/cli.ts)
+      const { runUsersCommand } = await import('../auth/cli.js');
+      return runUsersCommand(rest, io);
     }
     default:
       io.err(`strata: unknown command "${command}" (see strata --help)\n`);

@@ -12,6 +12,7 @@ import type { Component, NodeContext } from './context.js';
 import { listenError } from './listen.js';
 import { logComponent } from './log-component.js';
 import { mqttComponent } from '../protocol/mqtt/component.js';
+import { kafkaComponent } from '../protocol/kafka/component.js';
 import { storeConfigOf } from './store-config.js';
 
 export function storeComponent(): Component {
@@ -61,6 +62,7 @@ export function buildComponents(): Component[] {
     // cache and log components go here
     // MQTT and Kafka listeners go here (before or after http; all listeners come after the log)
     mqttComponent(),
+    kafkaComponent(),
     mountsComponent(), // mounted buckets + batch reads (src/broker/mounts/component.ts); keep after the log, before http
     httpComponent(),
   ];

@@ -20,6 +20,7 @@ export function usage(options: readonly OptionSpec[] = OPTIONS): string {
     'Commands:',
     '  start            run the broker (MQTT, Kafka, HTTP) until SIGTERM/SIGINT',
     '  config           print the resolved configuration and where each value came from (secrets masked)',
+    '  status           ask a running broker: readiness of each component, version (--url, --json)',
     '  version          print the version',
     '  help             print this help',
     '',
@@ -44,14 +45,19 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
-/** The table of docs/reference/configuration.md, one row per option. */
+/** The tables of docs/reference/configuration.md: one per group, one row per option. */
 export function optionsMarkdown(options: readonly OptionSpec[] = OPTIONS): string {
-  const rows = ['| option (file key) | flag | env | type | default | meaning |', '| --- | --- | --- | --- | --- | --- |'];
-  for (const spec of options) {
-    const def = defaultText(spec);
-    rows.push(
-      `| \`${spec.name}\` | \`${flagName(spec)}\` | \`${envName(spec)}\` | ${cell(typeText(spec))} | ${cell(def.startsWith('`') || def.startsWith('(') ? def : '`' + def + '`')} | ${cell(spec.doc)} |`,
-    );
+  const groups = [...new Set(options.map((o) => o.group))];
+  const out: string[] = [];
+  for (const group of groups) {
+    out.push(`### ${group}`, '', '| option (file key) | flag | env | type | default | meaning |', '| --- | --- | --- | --- | --- | --- |');
+    for (const spec of options.filter((o) => o.group === group)) {
+      const def = defaultText(spec);
+      out.push(
+        `| \`${spec.name}\` | \`${flagName(spec)}\` | \`${envName(spec)}\` | ${cell(typeText(spec))} | ${cell(def.startsWith('`') || def.startsWith('(') ? def : '`' + def + '`')} | ${cell(spec.doc)} |`,
+      );
+    }
+    out.push('');
   }
-  return rows.join('\n') + '\n';
+  return out.join('\n');
 }

@@ -5,7 +5,8 @@
  * - ifNoneMatch '*' uses link(2), which fails if the target exists: atomic across processes.
  * - Every mutation of a key (put, delete) holds the key's lock file (fs-lock.ts), so ifMatch's
  *   compare-and-rename is safe across processes too.
- * - etag = inode + mtime (ns) + size in hex: cheap, and new on every write (each write is a new inode).
+ * - etag = inode + mtime (ns) + size in hex: cheap, and new on every write (each write is a new inode with
+ *   a randomised sub-millisecond mtime, so even a reused inode of the same size gets a new etag).
  * - Names starting with `.strata-` are reserved (temp and lock files) and never listed.
  * - Like MinIO, an object cannot also be a "directory" of other keys (`a` and `a/b` cannot both exist).
  */
@@ -127,6 +128,10 @@ export class FsStore implements ObjectStore {
         const fh = await open(tmp, 'wx', 0o644);
         try {
           await fh.writeFile(body);
+          // Kernel file times are coarse (a jiffy), and inodes get reused: a random sub-millisecond mtime keeps
+          // etags (inode+mtime+size) from ever repeating, so a stale ifMatch cannot match a newer write (ABA).
+          const now = Date.now() / 1000 + Math.random() / 1000;
+          await fh.utimes(now, now);
           if (this.fsync) await fh.sync();
           st = await fh.stat({ bigint: true });
         } finally {

@@ -40,6 +40,13 @@ export function describeSdkError(err: unknown): { name: string; status?: number;
 
 function classify(name: string, status: number | undefined, errno: string | undefined): { code: ErrorCode; what: string } {
   if (name === 'AbortError') return { code: 'STRATA_ERR_ABORTED', what: 'aborted' };
+  // Before the network check: a failed credential chain often wraps an unreachable metadata endpoint.
+  if (name === 'CredentialsProviderError') {
+    return {
+      code: 'STRATA_ERR_STORE_INVALID_CREDENTIALS',
+      what: 'no S3 credentials found (set the access key options, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials)',
+    };
+  }
   if (errno || NETWORK_NAMES.has(name)) return { code: 'STRATA_ERR_STORE_UNREACHABLE', what: `endpoint unreachable (${errno ?? name})` };
   switch (name) {
     case 'NoSuchKey':
@@ -58,7 +65,6 @@ function classify(name: string, status: number | undefined, errno: string | unde
     case 'SignatureDoesNotMatch':
     case 'InvalidToken':
     case 'ExpiredToken':
-    case 'CredentialsProviderError':
       return { code: 'STRATA_ERR_STORE_INVALID_CREDENTIALS', what: `credentials rejected (${name})` };
     case 'SlowDown':
     case 'TooManyRequests':

@@ -87,9 +87,15 @@ describe('prefetcher', () => {
 
   it('late: a reader asking for a block still in flight counts as late and doubles the window', async () => {
     const { ref, cache, source } = await fixture(100, { prefetch: { initialWindow: 2, maxWindow: 32 } });
-    source.delayMs = 10;
-    for (let i = 0; i < 4; i++) await cache.read(ref, i * BS, 10, { stream: 's' });
-    expect(cache.stats().prefetch.late).toBeGreaterThan(0);
+    source.delayMs = 20;
+    await cache.read(ref, 0, 10, { stream: 's' });
+    const r1 = cache.read(ref, BS, 10, { stream: 's' }); // sequential now: blocks 2 and 3 are prefetched at once
+    expect(cache.stats().prefetch.issued).toBe(2);
+    const r2 = cache.read(ref, 2 * BS, 10, { stream: 's' }); // block 2 is still in flight
+    await Promise.all([r1, r2]);
+    expect(cache.stats().prefetch.late).toBe(1);
+    const offsets = source.ranges.map((r) => r.offset);
+    expect(new Set(offsets).size).toBe(offsets.length); // the late reader joined the prefetch GET: no block twice
     expect(cache.prefetchWindow('s')).toBeGreaterThanOrEqual(4);
   });
 

@@ -4,12 +4,13 @@
  * Docker: a MinIO binary, the bucket created as `minio-init` does, Strata with the `strata` service's env.
  */
 import { spawnSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS, envName } from '../../src/server/options/index.js';
-import { ROOT, startStrata, type StrataProcess } from '../support/process.js';
+import { ROOT, ensureBuilt, startStrata, type StrataProcess } from '../support/process.js';
 import { ensureBucket, testS3 } from '../support/s3.js';
 
 type Obj = Record<string, any>;
@@ -51,7 +52,9 @@ describe('docker-compose.yml', () => {
     expect(s.prometheus.profiles).toEqual(['observability']);
     expect(s.grafana.profiles).toEqual(['observability']);
     expect(s.strata.profiles).toBeUndefined();
-    expect(s.strata.ports).toEqual(expect.arrayContaining(['8080:8080', '1883:1883', '9092:9092']));
+    expect(s.strata.ports).toEqual(['127.0.0.1:8080:8080', '127.0.0.1:1883:1883', '127.0.0.1:9092:9092']);
+    // Anonymous MQTT is only acceptable because nothing is published beyond the host's loopback.
+    for (const svc of Object.values(s as Obj)) for (const port of (svc.ports ?? []) as string[]) expect(port).toMatch(/^127\.0\.0\.1:/);
   });
 
   it('gives Strata only known options, and the bucket the init job creates', () => {
@@ -118,6 +121,30 @@ describe('Dockerfile', () => {
   });
 });
 
+describe('the image runs with production dependencies only (npm prune --omit=dev)', () => {
+  beforeAll(() => ensureBuilt(), 300_000);
+
+  it('compiled code imports only node builtins and "dependencies"', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    const jsFiles = (dir: string): string[] =>
+      existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []))
+        : [];
+    const offenders: string[] = [];
+    for (const file of ['src', 'cache', 'connectors'].flatMap((d) => jsFiles(join(ROOT, 'dist', d)))) {
+      if (file.endsWith('.test.js')) continue;
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec)) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (!(name in pkg.dependencies)) offenders.push(`${file.slice(ROOT.length)} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe('Kubernetes manifests', () => {
   const docs = readdirSync(join(ROOT, 'infra/k8s'))
     .filter((f) => f.endsWith('.yaml'))
@@ -146,6 +173,7 @@ describe('Kubernetes manifests', () => {
 });
 
 describe('the compose topology without Docker', () => {
+  beforeAll(() => ensureBuilt(), 300_000);
   let strata: StrataProcess | undefined;
   afterAll(async () => {
     await strata?.stop();

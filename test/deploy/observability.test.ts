@@ -7,8 +7,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parse } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, startStrata, type StrataProcess } from '../support/process.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, ensureBuilt, startStrata, type StrataProcess } from '../support/process.js';
 
 const dashboard = JSON.parse(readFileSync(join(ROOT, 'infra/grafana/dashboards/strata.json'), 'utf8')) as {
   uid: string;
@@ -73,6 +73,7 @@ describe('dashboard and alerts', () => {
 });
 
 describe('a running Strata exposes the metrics of its components', () => {
+  beforeAll(() => ensureBuilt(), 300_000);
   let s: StrataProcess | undefined;
   afterAll(async () => {
     await s?.stop();

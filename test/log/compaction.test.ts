@@ -3,7 +3,8 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { Keys } from '../../src/store/keys.js';
 import { listAll, type ObjectStore } from '../../src/store/types.js';
 import { iterateBatches, validateBatch } from '../../src/log/record-batch.js';
-import { open, Switchable, v } from './helpers.js';
+import { FaultStore } from '../../src/store/fault.js';
+import { open, v } from './helpers.js';
 
 async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
   const out: string[] = [];
@@ -74,16 +75,16 @@ describe('compaction, retention, backpressure', () => {
   });
 
   it('backpressure while the store is offline, then resumes by itself; nothing acknowledged is lost', async () => {
-    const store = new Switchable(new MemoryStore());
+    const store = new FaultStore(new MemoryStore(), { seed: 1 });
     const log = await open(store, { maxInflightBytes: 2000, backpressureTimeoutMs: 200 });
     await log.createTopic('ns', 't');
     await log.append('ns', 't', 0, [v('before')]);
-    store.offline = true;
+    store.setOffline(true);
     const pending = [log.append('ns', 't', 0, [v('x'.repeat(900))]), log.append('ns', 't', 0, [v('y'.repeat(900))])];
     const over = log.append('ns', 't', 0, [v('z'.repeat(900))]);
     await expect(over).rejects.toMatchObject({ code: 'STRATA_ERR_BACKPRESSURE', retriable: true });
     await new Promise((r) => setTimeout(r, 300));
-    store.offline = false;
+    store.setOffline(false);
     const done = await Promise.all(pending);
     expect(done.map((d) => d.baseOffset)).toEqual([1, 2]);
     await log.append('ns', 't', 0, [v('after')]);
@@ -103,5 +104,38 @@ describe('compaction, retention, backpressure', () => {
     const again = await open(store);
     expect(again.listTopics('ns').length).toBe(6);
     await again.close();
+  });
+});
+
+describe('recovery with the tiered cache', () => {
+  it('reopens on the same store with a fresh cache directory and serves every record', async () => {
+    const { TieredCache } = await import('../../cache/index.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openTopicLog } = await import('../../src/log/topic-log.js');
+    const { quiet } = await import('./helpers.js');
+    const store = new MemoryStore();
+    const dirs = [mkdtempSync(join(tmpdir(), 'log-cache-')), mkdtempSync(join(tmpdir(), 'log-cache-'))];
+    const opened = async (dir: string) => {
+      const cache = new TieredCache(store, { blockSize: 4096, memoryBytes: 1 << 20, ssd: { dir, bytes: 1 << 22 } });
+      const log = await openTopicLog({ store, cache, logger: quiet, config: { walLingerMs: 2, compactionIntervalMs: 0, tailCacheBytes: 0 } });
+      return { cache, log };
+    };
+    const a = await opened(dirs[0]!);
+    await a.log.createTopic('ns', 't');
+    for (let i = 0; i < 40; i++) await a.log.append('ns', 't', 0, [v(`r${i}-${'x'.repeat(200)}`)]);
+    await a.log.compact();
+    for (let i = 40; i < 60; i++) await a.log.append('ns', 't', 0, [v(`r${i}-${'x'.repeat(200)}`)]);
+    expect((await a.log.readRecords('ns', 't', 0, 0)).records.length).toBe(60);
+    await a.log.close();
+    await a.cache.close();
+    rmSync(dirs[0]!, { recursive: true, force: true });
+    const b = await opened(dirs[1]!);
+    const got = await b.log.readRecords('ns', 't', 0, 0);
+    expect(got.records.map((r) => r.value!.toString().split('-')[0])).toEqual(Array.from({ length: 60 }, (_, i) => `r${i}`));
+    await b.log.close();
+    await b.cache.close();
+    rmSync(dirs[1]!, { recursive: true, force: true });
   });
 });

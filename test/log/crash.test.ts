@@ -15,10 +15,12 @@ import { checkAcks, ProduceLoad, readAll, rng, sleep } from './support/load.js';
 const PARTITIONS = 4;
 const TARGET = Number(process.env.STRATA_TEST_CRASH_RECORDS ?? 100_000);
 const base = '/v1/namespaces/crash/topics/t';
+const MAX_KILLS = 5;
 
 async function crashRun(env: Record<string, string>, seed: number, freshDisk: boolean): Promise<void> {
   const random = rng(seed);
-  const opts = { env: { ...env, STRATA_COMPACTION_INTERVAL: '1500', STRATA_LOG_LEVEL: 'warn' } };
+  // timeoutMs: the fs store breaks a lock left by a killed process only after 30 s (src/store/fs-lock.ts).
+  const opts = { env: { ...env, STRATA_COMPACTION_INTERVAL: '1500' }, timeoutMs: 60_000 };
   let dataDir = mkdtempSync(join(tmpdir(), 'strata-crash-'));
   let proc: StrataProcess | undefined = await startStrata({ ...opts, dataDir });
   const created = await fetch(`http://127.0.0.1:${proc.httpPort}${base}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ partitions: PARTITIONS }) });
@@ -26,9 +28,11 @@ async function crashRun(env: Record<string, string>, seed: number, freshDisk: bo
   const load = new ProduceLoad(() => proc?.httpPort, `${base}/records`, { producers: 8, batch: 250, target: TARGET });
   load.start();
   let kills = 0;
+  const restartMs: number[] = [];
   try {
-    while (!load.done) {
-      await sleep(300 + random() * 1500);
+    // Kill at random moments until MAX_KILLS, then let the producers finish.
+    while (!load.done && kills < MAX_KILLS) {
+      await sleep(300 + random() * 1200);
       if (load.done) break;
       proc.kill('SIGKILL');
       await proc.exited;
@@ -41,11 +45,15 @@ async function crashRun(env: Record<string, string>, seed: number, freshDisk: bo
       } else if (kills % 2 === 0) {
         rmSync(join(dead.dataDir, 'cache'), { recursive: true, force: true });
       }
+      const t0 = Date.now();
       proc = await startStrata({ ...opts, dataDir });
+      restartMs.push(Date.now() - t0);
     }
+    while (!load.done) await sleep(100);
   } finally {
     await load.stop();
   }
+  console.log(JSON.stringify({ kills, restartMs, acked: load.stats.acked, requests: load.stats.requests, errors: load.stats.errors, connectionErrors: load.stats.connectionErrors, seconds: load.stats.timeline.length }));
   expect(kills).toBeGreaterThanOrEqual(2);
   // Final restart with the cache directory deleted.
   proc!.kill('SIGKILL');

@@ -81,6 +81,8 @@ describe('HTTP topics and records', () => {
     expect(await bad('POST', `${base}/none/records`, [{ value: 'x' }])).toEqual([404, 'STRATA_ERR_TOPIC_NOT_FOUND']);
     expect(await bad('POST', `${base}/r/records`, '{not json', { 'content-type': 'application/json' })).toEqual([400, 'STRATA_ERR_INVALID_REQUEST']);
     expect(await bad('POST', `${base}/r/records`, [{ novalue: 1 }])).toEqual([400, 'STRATA_ERR_INVALID_REQUEST']);
+    expect(await bad('POST', `${base}/r/records`, [{ value: 5 }])).toEqual([400, 'STRATA_ERR_INVALID_REQUEST']);
+    expect(await bad('POST', `${base}/r/records`, [{ value: { base64: '!!' } }])).toEqual([400, 'STRATA_ERR_INVALID_REQUEST']);
     expect(await bad('POST', `${base}/r/records`, [{ value: 'x'.repeat(65) }])).toEqual([413, 'STRATA_ERR_RECORD_TOO_LARGE']);
     expect(await bad('POST', `${base}/r/records`, [{ value: 'x', partition: 9 }])).toEqual([404, 'STRATA_ERR_PARTITION_NOT_FOUND']);
     expect(await bad('GET', `${base}/r/partitions/0/records?offset=99`)).toEqual([416, 'STRATA_ERR_OFFSET_OUT_OF_RANGE']);

@@ -107,6 +107,7 @@ describe('mounts on MinIO', () => {
     await m.refresh();
     expect(m.status().progress).toMatchObject({ objectsIndexed: N, objectsTotal: N, listing: false });
     const got = await readAll(r1, format);
+    expect(m.status().cache?.gets).toBeGreaterThan(0); // reads went through the tiered cache
     const want = expected[format]!;
     expect(got.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) {

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { Broker, type BrokerOptions } from '../../src/broker/mqtt/broker.js';
 import { MemoryPersistence, type MqttPersistence } from '../../src/broker/mqtt/persistence.js';
 import { MqttServer, type MqttServerOptions } from '../../src/protocol/mqtt/server.js';
+import { MqttMetrics } from '../../src/protocol/mqtt/metrics.js';
 
 export const silent = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
 
@@ -23,9 +24,10 @@ export async function startBroker(
 ): Promise<TestBroker> {
   const persistence = opts.persistence ?? new MemoryPersistence();
   const registry = new Registry();
-  const broker = new Broker({ persistence, logger: silent, ...opts.broker });
+  const metrics = new MqttMetrics(registry);
+  const broker = new Broker({ persistence, logger: silent, metrics, ...opts.broker });
   await broker.start();
-  const server = new MqttServer({ broker, logger: silent, registry, sysIntervalMs: 0, ...opts.server });
+  const server = new MqttServer({ broker, logger: silent, registry, metrics, sysIntervalMs: 0, ...opts.server });
   const port = await server.listen(0, '127.0.0.1');
   return {
     broker,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StrataError } from '../../src/errors.js';
 import { counter, gauge, histogram, initProcessMetrics, metricsRegistry } from '../../src/metrics/index.js';
 import type { ReadinessReport } from '../../src/protocol/http/health.js';
@@ -106,6 +106,26 @@ describe('HTTP base', () => {
     });
     await a.inject('/bug');
     expect(lines.join('')).toContain('disk on fire');
+    await a.close();
+  });
+});
+
+describe('schemas', () => {
+  it('accept union types without Ajv writing warnings to the console', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const log = vi.spyOn(console, 'log');
+    const a = await createHttpServer({
+      logger: silent,
+      registry: new Registry(),
+      readiness: () => ({ ready: true, components: {} }),
+      routes: [(x) => void x.post('/u', { schema: { body: { type: 'object', properties: { key: { type: ['string', 'number', 'null'] } } } } }, async (req) => req.body)],
+    });
+    const res = await a.inject({ method: 'POST', url: '/u', payload: { key: null } });
+    expect(res.statusCode).toBe(200);
+    expect(warn).not.toHaveBeenCalled();
+    expect(log).not.toHaveBeenCalled();
+    warn.mockRestore();
+    log.mockRestore();
     await a.close();
   });
 });

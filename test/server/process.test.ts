@@ -5,9 +5,12 @@
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runStrata, startStrata, type StrataProcess } from '../support/process.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runStrata, startStrata, type StrataProcess } from '../support/process.js';
 import { createTestBucket, testS3 } from '../support/s3.js';
+
+// Build dist/ first if the sources changed (a hook, so the build time does not count against a test).
+beforeAll(() => ensureBuilt(), 300_000);
 
 const running: StrataProcess[] = [];
 afterAll(async () => {
@@ -132,6 +135,28 @@ describe('strata start with a bad configuration', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('strata status', () => {
+  it('reports readiness and version of a running broker; exit 1 when unreachable', async () => {
+    const s = await start();
+    const url = `http://127.0.0.1:${s.httpPort}`;
+    const json = await runStrata(['status', '--url', url, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as { ready: boolean; version: string; components: Record<string, { ready: boolean }> };
+    expect(report).toMatchObject({ url, reachable: true, ready: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(report.components.store.ready).toBe(true);
+    const table = await runStrata(['status'], { env: { STRATA_HTTP_PORT: String(s.httpPort) } });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^strata \S+ at http:\/\/127\.0\.0\.1:\d+: ready\n/);
+    expect(table.stdout).toMatch(/^store +yes$/m);
+    await s.stop();
+
+    const down = await runStrata(['status', '--url', url]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^strata status: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\n$/);
+    expect((await runStrata(['status', '--bogus'])).code).toBe(2);
   });
 });
 

@@ -17,15 +17,32 @@ let work: string;
 
 const CHILD = `
 import { FsStore } from './src/store/fs.js';
-const [dir, key, id, mode, etag, startAt] = process.argv.slice(2);
-const store = new FsStore({ dir });
-while (Date.now() < Number(startAt)) await new Promise((r) => setTimeout(r, 1));
-try {
-  await store.put(key, Buffer.from('proc-' + id), mode === 'create' ? { ifNoneMatch: '*' } : { ifMatch: etag });
-  console.log('won');
-} catch (err) {
-  console.log('lost ' + (err.code ?? err.message));
+const [dir, mode, id, rounds, startAt] = process.argv.slice(2);
+const store = new FsStore({ dir, fsync: false }); // atomicity does not depend on fsync; keeps the test fast
+while (Date.now() < Number(startAt)); // spin: every child starts at the same moment
+const won = [];
+for (let r = 0; r < Number(rounds); r++) {
+  if (mode === 'create') {
+    try {
+      await store.put('k/' + r, Buffer.from(id), { ifNoneMatch: '*' });
+      won.push(r);
+    } catch (err) {
+      if (err.code !== 'STRATA_ERR_PRECONDITION_FAILED') throw err;
+    }
+  } else {
+    // compare-and-swap increment: read, then write n+1 only if nobody wrote meanwhile
+    for (;;) {
+      const cur = await store.get('counter');
+      try {
+        await store.put('counter', Buffer.from(String(Number(cur.body) + 1)), { ifMatch: cur.etag });
+        break;
+      } catch (err) {
+        if (err.code !== 'STRATA_ERR_PRECONDITION_FAILED') throw err;
+      }
+    }
+  }
 }
+console.log(JSON.stringify(won));
 `;
 
 beforeAll(async () => {
@@ -45,41 +62,42 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function runChild(args: string[]): Promise<string> {
+function runChild(args: string[]): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [join(work, 'child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
-    p.on('exit', () => resolve(out.trim()));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`child exited ${code}: ${out}`))));
   });
 }
 
-async function race(dir: string, key: string, mode: 'create' | 'update', etag = ''): Promise<string[]> {
-  const startAt = String(Date.now() + 1500); // all children are up by then, then they go at once
-  return Promise.all(Array.from({ length: N }, (_, i) => runChild([dir, key, String(i), mode, etag, startAt])));
+/** Starts N children that run `rounds` operations each, all starting at the same instant. */
+async function race(dir: string, mode: 'create' | 'counter', rounds: number): Promise<number[][]> {
+  const startAt = String(Date.now() + 2000); // all children are up by then
+  return Promise.all(Array.from({ length: N }, (_, i) => runChild([dir, mode, String(i), String(rounds), startAt])));
 }
 
 describe(`FsStore across ${N} processes`, () => {
-  it('ifNoneMatch: exactly one process creates the key', async () => {
+  it('ifNoneMatch: exactly one process creates each key', async () => {
     const dir = join(work, 'data-create');
-    for (let round = 0; round < 2; round++) {
-      const results = await race(dir, `k/${round}`, 'create');
-      expect(results.filter((r) => r === 'won')).toHaveLength(1);
-      expect(results.filter((r) => r === 'lost STRATA_ERR_PRECONDITION_FAILED')).toHaveLength(N - 1);
-      const winner = results.indexOf('won');
-      expect((await new FsStore({ dir }).get(`k/${round}`)).body.toString()).toBe(`proc-${winner}`);
+    const rounds = 40;
+    const wins = await race(dir, 'create', rounds);
+    const store = new FsStore({ dir });
+    for (let r = 0; r < rounds; r++) {
+      const winners = wins.flatMap((w, i) => (w.includes(r) ? [i] : []));
+      expect(winners, `key k/${r}`).toHaveLength(1);
+      expect((await store.get(`k/${r}`)).body.toString()).toBe(String(winners[0]));
     }
   }, 60_000);
 
-  it('ifMatch: exactly one process replaces a given version', async () => {
-    const dir = join(work, 'data-update');
+  it('ifMatch: concurrent compare-and-swap increments lose no update', async () => {
+    const dir = join(work, 'data-counter');
     const store = new FsStore({ dir });
-    const { etag } = await store.put('cas', Buffer.from('v0'));
-    const results = await race(dir, 'cas', 'update', etag);
-    expect(results.filter((r) => r === 'won')).toHaveLength(1);
-    expect(results.filter((r) => r === 'lost STRATA_ERR_PRECONDITION_FAILED')).toHaveLength(N - 1);
-    expect((await store.get('cas')).body.toString()).toBe(`proc-${results.indexOf('won')}`);
-    expect((await store.list()).objects.map((o) => o.key)).toEqual(['cas']);
+    await store.put('counter', Buffer.from('0'));
+    const rounds = 15;
+    await race(dir, 'counter', rounds);
+    expect((await store.get('counter')).body.toString()).toBe(String(N * rounds));
+    expect((await store.list()).objects.map((o) => o.key)).toEqual(['counter']);
   }, 60_000);
 });

@@ -93,3 +93,44 @@ describe('S3Store error mapping (real MinIO)', () => {
     await s.close();
   });
 });
+
+describe('S3Store credentials from the standard AWS chain', () => {
+  const saved = { ...process.env };
+  const isolate = (): void => {
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) delete process.env[k];
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/strata-credentials';
+    process.env.AWS_CONFIG_FILE = '/nonexistent/strata-config';
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  };
+  const restore = (): void => {
+    process.env = { ...saved };
+  };
+
+  it('uses AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when no keys are configured', async () => {
+    const s3 = await testS3();
+    isolate();
+    try {
+      process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+      const s = new S3Store({ endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, maxAttempts: 1 });
+      await s.check();
+      await s.close();
+    } finally {
+      restore();
+    }
+  });
+
+  it('no credentials anywhere → STRATA_ERR_STORE_INVALID_CREDENTIALS saying where to put them', async () => {
+    const s3 = await testS3();
+    isolate();
+    try {
+      const s = new S3Store({ endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, maxAttempts: 1 });
+      const err = await failure(s.check());
+      expect(err.code).toBe('STRATA_ERR_STORE_INVALID_CREDENTIALS');
+      expect(err.message).toMatch(/AWS_ACCESS_KEY_ID/);
+      await s.close();
+    } finally {
+      restore();
+    }
+  });
+});

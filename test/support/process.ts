@@ -84,6 +84,8 @@ export function ensureBuilt(): Promise<void> {
         mkdirSync(lock);
         break;
       } catch {
+        // A lock left by a killed test run (older than any build takes) is removed.
+        if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000) rmdirSync(lock);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no build runs`);
         await new Promise((r) => setTimeout(r, 250));
       }

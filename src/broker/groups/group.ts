@@ -9,6 +9,7 @@
  * the stragglers); SyncGroup responses are held until the leader sends the assignment.
  */
 import { randomUUID } from 'node:crypto';
+import { sameProtocols, selectProtocol, supportsSomeProtocol } from './protocols.js';
 import type { GroupConfig, GroupDescription, GroupState, JoinParams, JoinResult, ProtocolMetadata, SyncResult } from './types.js';
 
 interface Member {
@@ -55,7 +56,7 @@ export class Group {
   join(p: JoinParams, reply: (r: JoinResult) => void): void {
     const fail = (error: JoinResult['error']): void => reply({ error, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: p.memberId, members: [] });
     if (p.sessionTimeoutMs < this.config.minSessionTimeoutMs || p.sessionTimeoutMs > this.config.maxSessionTimeoutMs) return fail('INVALID_SESSION_TIMEOUT');
-    if (p.protocols.length === 0 || (this.members.size > 0 && p.protocolType !== this.protocolType) || !this.supportsSomeProtocol(p.protocols)) {
+    if (p.protocols.length === 0 || (this.members.size > 0 && p.protocolType !== this.protocolType) || !supportsSomeProtocol(this.members.values(), p.protocols)) {
       return fail('INCONSISTENT_GROUP_PROTOCOL');
     }
     let member = p.memberId === '' ? undefined : this.members.get(p.memberId);
@@ -179,35 +180,6 @@ export class Group {
 
   // internals ----------------------------------------------------------------------------------------
 
-  private supportsSomeProtocol(protocols: ProtocolMetadata[]): boolean {
-    if (this.members.size === 0) return true;
-    const names = new Set(protocols.map((p) => p.name));
-    return this.candidates().some((c) => names.has(c));
-  }
-
-  /** Protocols every current member supports. */
-  private candidates(): string[] {
-    let set: string[] | undefined;
-    for (const m of this.members.values()) {
-      const names = m.protocols.map((p) => p.name);
-      set = set === undefined ? names : set.filter((n) => names.includes(n));
-    }
-    return set ?? [];
-  }
-
-  /** Each member votes for its most preferred candidate; the most votes wins (Kafka's selectProtocol). */
-  private selectProtocol(): string | null {
-    const candidates = this.candidates();
-    const votes = new Map<string, number>();
-    for (const m of this.members.values()) {
-      const choice = m.protocols.find((p) => candidates.includes(p.name))?.name;
-      if (choice) votes.set(choice, (votes.get(choice) ?? 0) + 1);
-    }
-    let best: string | null = null;
-    for (const [name, n] of votes) if (best === null || n > (votes.get(best) ?? 0)) best = name;
-    return best;
-  }
-
   private touch(member: Member): void {
     clearTimeout(member.sessionTimer);
     member.sessionTimer = setTimeout(() => this.expire(member.memberId), member.sessionTimeoutMs);
@@ -281,7 +253,7 @@ export class Group {
       this.leaderId = null;
       return;
     }
-    this.protocolName = this.selectProtocol();
+    this.protocolName = selectProtocol(this.members.values());
     if (!this.leaderId || !this.members.has(this.leaderId)) this.leaderId = this.members.keys().next().value ?? null;
     this.state = 'CompletingRebalance';
     this.onRebalance(this.groupId, this.generationId);
@@ -321,8 +293,4 @@ export class Group {
     clearTimeout(this.delayTimer);
     this.rebalanceTimer = this.delayTimer = undefined;
   }
-}
-
-function sameProtocols(a: ProtocolMetadata[], b: ProtocolMetadata[]): boolean {
-  return a.length === b.length && a.every((p, i) => p.name === b[i].name && p.metadata.equals(b[i].metadata));
 }

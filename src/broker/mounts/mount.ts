@@ -78,6 +78,7 @@ export class Mount {
       highWatermark: this.highWatermark,
       progress: { objectsIndexed: this.countedObjects, objectsTotal: this.objects.length, listing: this.listing, ...(this.lastError ? { lastError: this.lastError } : {}) },
       ...(this.csvHeader !== undefined ? { csvHeader: this.csvHeader } : {}),
+      ...(this.reader.stats ? { cache: pickStats(this.reader.stats()) } : {}),
     };
   }
 
@@ -254,4 +255,9 @@ export class Mount {
     const key = needsIndex(this.spec.format) && this.spec.format !== 'tar' ? null : Buffer.from(loc.key, 'utf8');
     return { offset, key, value, timestamp: loc.time };
   }
+}
+
+function pickStats(s: NonNullable<MountStatus['cache']>): MountStatus['cache'] {
+  const { issued, used, wasted, late } = s.prefetch;
+  return { hits: s.hits, misses: s.misses, gets: s.gets, prefetch: { issued, used, wasted, late } };
 }

@@ -59,6 +59,8 @@ export interface RangeReader {
   read(obj: { key: string; etag: string; size: number }, offset: number, length: number, options?: { stream?: string }): Promise<Buffer>;
   /** Exact upcoming ranges of a reader stream (epoch iterators), for prefetch. Optional. */
   hint?(stream: string, ranges: ObjectRange[]): void;
+  /** Cache counters (TieredCache.stats()), shown in the mount's status. Optional. */
+  stats?(): { hits: Record<string, number>; misses: number; gets: number; prefetch: { issued: number; used: number; wasted: number; late: number } };
 }
 
 export interface MountStatus extends MountSpec {
@@ -78,4 +80,6 @@ export interface MountStatus extends MountSpec {
   };
   /** csv: header row of the first object. */
   csvHeader?: string;
+  /** Read cache of the mount's source (shared by the mounts of one source): hits, misses, GETs, prefetch. */
+  cache?: { hits: Record<string, number>; misses: number; gets: number; prefetch: { issued: number; used: number; wasted: number; late: number } };
 }

@@ -23,9 +23,9 @@ interface HttpRecord {
   timestamp?: number;
 }
 
-// One type list, not anyOf: fastify's ajv coerces types, and anyOf would turn null into "" via the string branch.
-// required/properties only constrain objects, so strings and null pass through unchanged.
-const bytes = { type: ['string', 'null', 'object'], required: ['base64'], additionalProperties: false, properties: { base64: { type: 'string' } } } as const;
+// Checked by toBuffer(), not by the schema: fastify's ajv coerces types (an anyOf would turn null into "")
+// and its strict mode refuses union types.
+const bytes = {} as const;
 const produceBody = {
   type: 'array',
   minItems: 1,
@@ -47,6 +47,10 @@ const produceBody = {
 function toBuffer(b: Bytes | undefined): Buffer | null {
   if (b === undefined || b === null) return null;
   if (typeof b === 'string') return Buffer.from(b, 'utf8');
+  const keys = typeof b === 'object' && !Array.isArray(b) ? Object.keys(b) : [];
+  if (keys.length !== 1 || keys[0] !== 'base64' || typeof b.base64 !== 'string') {
+    throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'a key, value or header value must be a string, null or {"base64": "..."}');
+  }
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b.base64)) throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'invalid base64 value');
   return Buffer.from(b.base64, 'base64');
 }

@@ -29,6 +29,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: {
+        // `type: ['string', 'null']` is valid JSON Schema; Ajv's strict mode would warn on stderr.
+        allowUnionTypes: true,
+        logger: { log: (...a: unknown[]) => options.logger.debug({ ajv: a }, 'ajv'), warn: (...a: unknown[]) => options.logger.warn({ ajv: a }, 'schema warning'), error: (...a: unknown[]) => options.logger.error({ ajv: a }, 'schema error') },
+      },
+    },
   }) as unknown as FastifyInstance;
 
   const requests = counter({ name: 'strata_http_requests_total', help: 'HTTP requests answered, by route and status', labelNames: ['method', 'route', 'status'] }, registry);

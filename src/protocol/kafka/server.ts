@@ -43,7 +43,7 @@ export interface KafkaServer {
 }
 
 export function createKafkaServer(o: KafkaServerOptions): KafkaServer {
-  const metrics = kafkaMetrics(o.registry);
+  const metrics = kafkaMetrics(o.registry, o.log);
   const logger = o.logger;
   const groups = new GroupCoordinator(o.log, o.groups, (namespace, groupId, generationId) => {
     metrics.rebalances.inc();

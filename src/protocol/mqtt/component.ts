@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Broker, type LogTopicRule } from '../../broker/mqtt/broker.js';
 import { LogPersistence } from '../../broker/mqtt/log-persistence.js';
-import { anonymous, type Authenticator, type Authorizer } from '../../auth/types.js';
+import { ALLOW_ALL, anonymous, type Authenticator, type Authorizer } from '../../auth/types.js';
+import { jwtAuthenticator, jwtConfigured, tokenAclAuthorizer } from '../../auth/jwt.js';
 import { UsersAuth } from '../../auth/users.js';
 import { StrataError } from '../../errors.js';
 import { openTopicLog, type OpenedTopicLog } from '../../log/index.js';
@@ -28,13 +29,20 @@ export function parseLogTopics(entries: readonly string[]): LogTopicRule[] {
 }
 
 async function authOf(config: StrataConfig, logger: Logger): Promise<{ authenticator: Authenticator; authorizer?: Authorizer }> {
+  const base = await baseAuthOf(config, logger);
+  const jwt = { secret: config.mqttJwtSecret, publicKeyFile: config.mqttJwtPublicKey, jwksFile: config.mqttJwksFile, issuer: config.mqttJwtIssuer, audience: config.mqttJwtAudience };
+  if (!jwtConfigured(jwt)) return base;
+  return { authenticator: jwtAuthenticator(jwt, base.authenticator), authorizer: tokenAclAuthorizer(base.authorizer ?? ALLOW_ALL) };
+}
+
+async function baseAuthOf(config: StrataConfig, logger: Logger): Promise<{ authenticator: Authenticator; authorizer?: Authorizer }> {
   if (config.usersFile) {
     const users = new UsersAuth({ path: config.usersFile, allowAnonymous: config.allowAnonymous });
     await users.load();
     return { authenticator: users, authorizer: users };
   }
   if (config.allowAnonymous) return { authenticator: anonymous() };
-  logger.warn('MQTT: no usersFile and allowAnonymous=false: every client without a trusted certificate is refused');
+  if (!config.mqttJwtSecret && !config.mqttJwtPublicKey && !config.mqttJwksFile) logger.warn('MQTT: no usersFile, no JWT keys and allowAnonymous=false: every client without a trusted certificate is refused');
   return { authenticator: { authenticate: async (r) => (r.certificate?.subjectCN ? { ok: true, user: r.certificate.subjectCN, namespace: 'default' } : { ok: false, reason: 'not_authorized' }) } };
 }
 

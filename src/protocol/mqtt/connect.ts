@@ -71,7 +71,7 @@ export async function handleConnect(c: MqttConnection, p: IConnectPacket): Promi
   const auth = await authenticator.authenticate({ clientId, username: p.username, password: p.password, loopback: c.remote.loopback, certificate: c.remote.cn ? { subjectCN: c.remote.cn } : undefined });
   if (c.closed) return;
   if (!auth.ok) return refuse(c, auth.reason === 'bad_credentials' ? RC.BAD_USER_NAME_OR_PASSWORD : RC.NOT_AUTHORIZED);
-  c.identity = { clientId, user: auth.user, namespace: auth.namespace };
+  c.identity = { clientId, user: auth.user, namespace: auth.namespace, ...(auth.acl ? { acl: auth.acl } : {}) };
   if (will && !authorizer.canPublish(c.identity, will.message.topic)) return refuse(c, RC.NOT_AUTHORIZED);
 
   // keep-alive, capped by the server [MQTT-3.2.2-21]

@@ -93,7 +93,13 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'closed') return;
     this.seen = true;
     this.ctx.metrics.bytes('in', buf.length);
-    this.parser.parse(buf);
+    try {
+      this.parser.parse(buf);
+    } catch (err) {
+      // a handler bug must cost one connection, never the process
+      this.ctx.logger.error({ err, clientId: this.clientId }, 'mqtt packet handling failed');
+      return this.protocolClose(RC.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
+    }
     // reject an oversized packet as soon as its length is known, before buffering it [MQTT-3.2.2-15]
     const len = (this.parser as unknown as { packet: { length: number } }).packet.length;
     if (len > this.ctx.limits.maxPacketSize) this.protocolClose(RC.PACKET_TOO_LARGE, 'packet too large');

@@ -23,7 +23,8 @@ function propertiesOf(p: IPublishPacket): MessageProperties | undefined {
 
 function ack(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: number, rc: number): void {
   if (c.version === 5 && rc !== RC.SUCCESS) c.write({ cmd, messageId, reasonCode: rc });
-  else c.write({ cmd, messageId });
+  // success in every version is the 4-byte form [MQTT-3.4.2-1: reason code omitted when 0x00 and no properties]
+  else c.writeBuffer(Buffer.from([cmd === 'puback' ? 0x40 : 0x50, 2, messageId >> 8, messageId & 0xff]), cmd);
 }
 
 /** Acknowledges after `wait` (if any) and after every earlier acknowledgement [MQTT-4.6.0-2]. */

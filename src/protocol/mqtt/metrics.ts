@@ -13,7 +13,8 @@ export type Direction = 'in' | 'out';
 export class MqttMetrics implements BrokerMetrics {
   connections = 0;
   private queuedNow = 0;
-  private packets = new Map<string, number>();
+  private packetsIn: Record<string, number> = Object.create(null);
+  private packetsOut: Record<string, number> = Object.create(null);
   private bytesIn = 0;
   private bytesOut = 0;
   private routedN = 0;
@@ -34,6 +35,8 @@ export class MqttMetrics implements BrokerMetrics {
       dropped: counter({ name: 'strata_mqtt_messages_dropped_total', help: 'Messages dropped instead of delivered, by reason', labelNames: ['reason'] }, registry),
     };
     const self = this;
+    // whichever metric is scraped first moves the pending counts in
+    for (const m of Object.values(this.c)) (m as unknown as { collect?: () => void }).collect = () => self.flush();
     const g = gauge({
       name: 'strata_mqtt_connections',
       help: 'Open MQTT network connections (after CONNECT)',
@@ -55,8 +58,8 @@ export class MqttMetrics implements BrokerMetrics {
   }
 
   packet(type: string, direction: Direction): void {
-    const k = direction === 'in' ? type + '\u0000in' : type + '\u0000out';
-    this.packets.set(k, (this.packets.get(k) ?? 0) + 1);
+    const m = direction === 'in' ? this.packetsIn : this.packetsOut;
+    m[type] = (m[type] ?? 0) + 1;
   }
   bytes(direction: Direction, n: number): void {
     if (direction === 'in') this.bytesIn += n;
@@ -73,11 +76,11 @@ export class MqttMetrics implements BrokerMetrics {
   }
 
   flush(): void {
-    for (const [k, n] of this.packets) {
-      const [type, direction] = k.split('\u0000') as [string, string];
-      this.c.packets.inc({ type, direction }, n);
+    for (const [direction, m] of [['in', this.packetsIn], ['out', this.packetsOut]] as const) {
+      for (const type in m) if (m[type]) this.c.packets.inc({ type, direction }, m[type]!);
     }
-    this.packets.clear();
+    this.packetsIn = Object.create(null);
+    this.packetsOut = Object.create(null);
     if (this.bytesIn) this.c.bytes.inc({ direction: 'in' }, this.bytesIn);
     if (this.bytesOut) this.c.bytes.inc({ direction: 'out' }, this.bytesOut);
     this.bytesIn = this.bytesOut = 0;

@@ -14,6 +14,35 @@ function varintLength(n: number): number {
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }
 
+/**
+ * PUBLISH for 3.1/3.1.1 (§3.3): fixed header (type 3, DUP, QoS, RETAIN), remaining length (varint),
+ * topic (u16 length + UTF-8), packet id (u16, QoS > 0 only), payload. Written by hand: it is the hot path.
+ */
+export function publishV4(topic: string, payload: Buffer, qos: number, retain: boolean, packetId: number): Buffer {
+  const topicLen = Buffer.byteLength(topic);
+  const remaining = 2 + topicLen + (qos > 0 ? 2 : 0) + payload.length;
+  const vl = varintLength(remaining);
+  const buf = Buffer.allocUnsafe(1 + vl + remaining);
+  buf[0] = 0x30 | (qos << 1) | (retain ? 1 : 0);
+  let o = 1;
+  let n = remaining;
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    buf[o++] = byte;
+  } while (n > 0);
+  buf.writeUInt16BE(topicLen, o);
+  o += 2;
+  o += buf.write(topic, o, 'utf8');
+  if (qos > 0) {
+    buf.writeUInt16BE(packetId, o);
+    o += 2;
+  }
+  payload.copy(buf, o);
+  return buf;
+}
+
 /** A v3/v4 PUBLISH, from the per-message cache. */
 export function encodeV4(d: Delivery, packetId: number, dup: boolean, version: 3 | 4): Buffer {
   const m = d.message;
@@ -21,7 +50,7 @@ export function encodeV4(d: Delivery, packetId: number, dup: boolean, version: 3
   let byKey = cache.get(m);
   let entry = byKey?.get(key);
   if (!entry) {
-    const buf = mqtt.generate({ cmd: 'publish', topic: m.topic, payload: m.payload, qos: d.qos, retain: d.retain, dup: false, messageId: d.qos > 0 ? 1 : undefined }, { protocolVersion: version });
+    const buf = publishV4(m.topic, m.payload, d.qos, d.retain, 1);
     let k = 1;
     while (k < 4 && varintLength(buf.length - 1 - k) !== k) k++;
     const idOffset = 1 + k + 2 + Buffer.byteLength(m.topic);

@@ -76,7 +76,7 @@ export class MqttServer {
     this.sweeper = setInterval(() => {
       const now = Date.now();
       for (const c of this.connections) c.checkKeepAlive(now);
-    }, 1000);
+    }, 500);
     this.sweeper.unref();
     this.stopSys = startSys(this, options.sysIntervalMs ?? 10_000);
   }

@@ -3,6 +3,7 @@ import { STORE_OPTIONS } from './store.js';
 import { MOUNT_OPTIONS } from './mounts.js';
 import { MQTT_OPTIONS } from './mqtt.js';
 import { LOG_OPTIONS } from './log.js';
+import { KAFKA_OPTIONS } from './kafka.js';
 import type { ConfigOf, OptionSpec } from './types.js';
 
 export * from './types.js';
@@ -18,6 +19,7 @@ export const OPTIONS = [
   ...MOUNT_OPTIONS,
   ...MQTT_OPTIONS,
   ...LOG_OPTIONS,
+  ...KAFKA_OPTIONS,
 ] as const satisfies readonly OptionSpec[];
 
 /** The resolved configuration: one typed field per option. */

@@ -18,7 +18,7 @@ export const MOUNT_OPTIONS = [
     default: 512 * 1024 * 1024,
     defaultDoc: '512MiB',
     min: 0,
-    doc: 'Memory tier of the cache that mounted-object reads go through (one per mount source), so a second epoch is served from cache.',
+    doc: 'Memory tier of the cache that mounted-object reads go through (one cache per mount), so a second epoch is served from cache.',
   },
   {
     name: 'mountCacheSsd',

@@ -14,6 +14,8 @@ const RESOURCE_TOPIC = 2;
 const RESOURCE_BROKER = 4;
 const SOURCE_TOPIC = 1;
 const SOURCE_DEFAULT = 5;
+/** Most partitions one topic may have (a request for 2^31 partitions must not allocate them). */
+export const MAX_PARTITIONS = 10_000;
 
 /** Kafka topic configs → TopicConfig; throws STRATA_ERR_INVALID_REQUEST for a value we cannot honour. */
 export function topicConfigOf(configs: Array<{ name: string; value: string | null }>): Partial<TopicConfig> {
@@ -38,8 +40,8 @@ export async function handleCreateTopics(req: Msg, _version: number, conn: Conne
     const base = { name: t.name, topicId: null as string | null, numPartitions: -1, replicationFactor: -1, configs: [] };
     try {
       const partitions = t.numPartitions === -1 ? ctx.settings.defaultPartitions : (t.numPartitions as number);
-      if (partitions < 1) {
-        topics.push({ ...base, errorCode: KafkaError.INVALID_PARTITIONS, errorMessage: 'num_partitions must be ≥ 1' });
+      if (partitions < 1 || partitions > MAX_PARTITIONS) {
+        topics.push({ ...base, errorCode: KafkaError.INVALID_PARTITIONS, errorMessage: `num_partitions must be 1–${MAX_PARTITIONS}` });
         continue;
       }
       let config: Partial<TopicConfig>;
@@ -89,8 +91,8 @@ export async function handleCreatePartitions(req: Msg, _version: number, conn: C
     const info = ctx.log.getTopic(conn.namespace, t.name);
     if (!info) {
       results.push({ name: t.name, errorCode: KafkaError.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
-    } else if ((t.count as number) <= info.partitions.length) {
-      results.push({ name: t.name, errorCode: KafkaError.INVALID_PARTITIONS, errorMessage: `topic has ${info.partitions.length} partitions; the count can only grow` });
+    } else if ((t.count as number) <= info.partitions.length || (t.count as number) > MAX_PARTITIONS) {
+      results.push({ name: t.name, errorCode: KafkaError.INVALID_PARTITIONS, errorMessage: `topic has ${info.partitions.length} partitions; the count can only grow, up to ${MAX_PARTITIONS}` });
     } else if (req.validateOnly) {
       results.push({ name: t.name, errorCode: KafkaError.NONE, errorMessage: null });
     } else {

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Training-data read of a mounted bucket: Strata's epoch iterator (Python client) vs a plain boto3 loop
+with 8 threads reading the same objects in the same shuffled order, on a local MinIO, with 0 ms and 20 ms of
+injected store latency. Prints ratios (epoch 1 and epoch 2) and the machine.
+
+  npm run build && python3 -m pip install numpy pyarrow boto3 && python3 bench/training-read.py [--objects 20000]
+
+Latency: Strata's mount source is wrapped in the seeded fault store (--mount-source-latency); the boto3 loop
+sleeps the same time before each GET, i.e. both pay it per request to the store.
+"""
+import argparse
+import json
+import os
+import pathlib
+import platform
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "connectors" / "python"))
+from strata_client import Client  # noqa: E402
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def start_minio(tmp):
+    binary = shutil.which("minio") or str(ROOT / ".cache" / "bin" / "minio")
+    port = free_port()
+    env = {**os.environ, "MINIO_ROOT_USER": "minioadmin", "MINIO_ROOT_PASSWORD": "minioadmin"}
+    p = subprocess.Popen([binary, "server", str(tmp / "minio"), "--address", f"127.0.0.1:{port}", "--console-address", f"127.0.0.1:{free_port()}", "--quiet"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return p, f"http://127.0.0.1:{port}"
+
+
+def start_strata(tmp, endpoint, latency_ms):
+    args = ["node", str(ROOT / "bin" / "strata.js"), "start", "--http-port", "0", "--mqtt-port", "0", "--kafka-port", "0",
+            "--data-dir", str(tmp / f"strata-{latency_ms}"), "--s3-endpoint", endpoint, "--s3-access-key-id", "minioadmin",
+            "--s3-secret-access-key", "minioadmin", "--mount-source-latency", f"{latency_ms}ms", "--mount-cache-memory", "2GiB", "--log-level", "info"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRATA_")}
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    port = None
+    for line in p.stdout:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("msg") == "listening" and rec.get("protocol") == "http":
+            port = rec["port"]
+        if rec.get("msg") == "started":
+            break
+    threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True).start()
+    return p, f"http://127.0.0.1:{port}"
+
+
+def s3(endpoint):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="minioadmin", aws_secret_access_key="minioadmin",
+                        region_name="us-east-1", config=Config(max_pool_connections=32, s3={"addressing_style": "path"}))
+
+
+def upload(client, bucket, n, size):
+    client.create_bucket(Bucket=bucket)
+    rnd = random.Random(1)
+    payloads = [bytes(rnd.getrandbits(8) for _ in range(256)) * (size // 256) for _ in range(16)]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: client.put_object(Bucket=bucket, Key=f"data/{i:08d}.bin", Body=payloads[i % 16]), range(n)))
+
+
+def boto3_epoch(client, bucket, keys, latency_ms, threads=8):
+    def get(k):
+        if latency_ms:
+            time.sleep(latency_ms / 1000)
+        return len(client.get_object(Bucket=bucket, Key=k)["Body"].read())
+    t = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        total = sum(pool.map(get, keys))
+    return time.perf_counter() - t, total
+
+
+def strata_epoch(c, epoch, batch_size):
+    t = time.perf_counter()
+    total = 0
+    n = 0
+    for b in c.epoch_batches("bench", "objects", seed=7, epoch=epoch, batch_size=batch_size, prefetch=4):
+        x = b.tensor()
+        total += x.size
+        n += len(b)
+    return time.perf_counter() - t, total
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--objects", type=int, default=20000)
+    ap.add_argument("--size", type=int, default=64 * 1024)
+    ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--latencies", default="0,20")
+    a = ap.parse_args()
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}, python {platform.python_version()}")
+    print(f"dataset: {a.objects} objects x {a.size // 1024} KiB on a local MinIO, raw mount, batch size {a.batch_size}")
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="strata-bench-"))
+    minio, endpoint = start_minio(tmp)
+    try:
+        time.sleep(2)
+        cl = s3(endpoint)
+        upload(cl, "train", a.objects, a.size)
+        keys = [f"data/{i:08d}.bin" for i in range(a.objects)]
+        rows = []
+        for lat in [int(x) for x in a.latencies.split(",")]:
+            proc, url = start_strata(tmp, endpoint, lat)
+            try:
+                c = Client(url)
+                c.mount("bench", "objects", "s3://train/data/", "raw")
+                while True:
+                    d = c.describe_mount("bench", "objects")
+                    if not d["progress"]["listing"] and d["highWatermark"] == a.objects:
+                        break
+                    time.sleep(0.1)
+                order = keys[:]
+                random.Random(lat).shuffle(order)
+                b1, n1 = boto3_epoch(cl, "train", order, lat)
+                b2, n2 = boto3_epoch(cl, "train", order, lat)
+                s1, m1 = strata_epoch(c, 0, a.batch_size)
+                st1 = c.describe_mount("bench", "objects").get("cache", {})
+                s2, m2 = strata_epoch(c, 1, a.batch_size)
+                st2 = c.describe_mount("bench", "objects").get("cache", {})
+                pf = st1.get("prefetch", {})
+                print(f"latency {lat:>2} ms cache after epoch 1: gets {st1.get('gets')} misses {st1.get('misses')} prefetch issued {pf.get('issued')} "
+                      f"used {pf.get('used')} wasted {pf.get('wasted')} late {pf.get('late')}; after epoch 2: gets {st2.get('gets')} hits {st2.get('hits')}", flush=True)
+                assert n1 == m1 == a.objects * a.size, (n1, m1)
+                for name, bt, st in (("epoch 1", b1, s1), ("epoch 2", b2, s2)):
+                    rows.append((lat, name, a.objects / bt, a.objects / st, bt / st))
+                    print(f"latency {lat:>2} ms {name}: boto3 x8 {a.objects / bt:8.0f} obj/s   strata {a.objects / st:8.0f} obj/s   ratio {bt / st:5.2f}x", flush=True)
+            finally:
+                proc.terminate()
+                proc.wait(30)
+        print("\n| store latency | epoch | boto3, 8 threads (obj/s) | Strata epoch iterator (obj/s) | ratio |")
+        print("| --- | --- | --- | --- | --- |")
+        for lat, name, b, s, r in rows:
+            print(f"| {lat} ms | {name} | {b:.0f} | {s:.0f} | {r:.2f}x |")
+    finally:
+        minio.terminate()
+        minio.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

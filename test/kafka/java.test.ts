@@ -1,0 +1,56 @@
+/**
+ * The Java client (kafka-clients 4.1, idempotence on by default, acks=all) through Kafka's own console
+ * producer and consumer classes from kafka-tools, all from Maven Central. The jars are fetched once by
+ *   mvn -q -f bench/kafka-peer/pom.xml dependency:copy-dependencies -DoutputDirectory=../../.cache/kafka/libs
+ * (Java 17 and Maven); without them this file is skipped and says so.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from './support/broker.js';
+
+const LIBS = join(import.meta.dirname, '../../.cache/kafka/libs');
+const haveJars = existsSync(join(LIBS, 'kafka-tools-4.1.0.jar'));
+let broker: TestBroker;
+
+function java(mainClass: string, args: string[], input = '', timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', '-cp', `${LIBS}/*`, mainClass, ...args]);
+    let out = '';
+    let err = '';
+    const t = setTimeout(() => (p.kill('SIGKILL'), reject(new Error(`${mainClass} timed out: ${err.slice(-2000)}`))), timeoutMs);
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => {
+      clearTimeout(t);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${mainClass} exited ${code}: ${err.slice(-2000)}`));
+    });
+    p.stdin.end(input);
+  });
+}
+
+beforeAll(async () => {
+  if (haveJars) broker = await startTestBroker();
+});
+afterAll(async () => {
+  await broker?.stop();
+});
+
+describe.skipIf(!haveJars)('Java client (kafka-clients 4.1, console tools) against Strata', () => {
+  it('console producer (idempotent, zstd) → console consumer in a group', async () => {
+    const bootstrap = broker.brokers[0];
+    const lines = Array.from({ length: 100 }, (_, i) => `k${i}:v${i}`);
+    await java('org.apache.kafka.tools.ConsoleProducer', ['--bootstrap-server', bootstrap, '--topic', 'java-t', '--compression-codec', 'zstd', '--property', 'parse.key=true', '--property', 'key.separator=:'], lines.join('\n') + '\n');
+    const topic = broker.log.getTopic('default', 'java-t')!;
+    expect(topic.partitions[0].highWatermark).toBe(100);
+    const out = await java('org.apache.kafka.tools.consumer.ConsoleConsumer', [
+      '--bootstrap-server', bootstrap, '--topic', 'java-t', '--group', 'java-g', '--from-beginning', '--max-messages', '100',
+      '--property', 'print.key=true', '--property', 'key.separator=:',
+    ]);
+    expect(out.trim().split('\n')).toEqual(lines);
+    const committed = await broker.log.fetchOffsets('default', 'java-g');
+    expect(committed.find((o) => o.topic === 'java-t')?.offset).toBe(100);
+  });
+});
