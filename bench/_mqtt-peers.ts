@@ -83,7 +83,12 @@ export async function startAedes(): Promise<Peer> {
   return { name: 'aedes', port, pid: child.pid!, stop: stopper(child) };
 }
 
-export const PEERS: Record<string, () => Promise<Peer>> = { strata: startStrataPeer, mosquitto: startMosquitto, aedes: startAedes };
+/** A broker started by hand (profiling): MQTT_BENCH_PORT and MQTT_BENCH_PID. */
+async function external(): Promise<Peer> {
+  return { name: 'external', port: Number(process.env.MQTT_BENCH_PORT), pid: Number(process.env.MQTT_BENCH_PID ?? process.pid), stop: async () => {} };
+}
+
+export const PEERS: Record<string, () => Promise<Peer>> = { strata: startStrataPeer, mosquitto: startMosquitto, aedes: startAedes, external };
 
 /** Resident memory of a process in KiB (Linux). */
 export function rssKiB(pid: number): number {

@@ -1,7 +1,7 @@
 /**
  * Tiered cache, sequential scan: --gib (default 1) GiB in 8 MiB objects on MinIO, read front to back.
  *
- *   node bench/run.js cache-scan [--gib=1] [--latencies=0,50] [--concurrency=16] [--repeat=3]
+ *   node bench/run.js cache-scan [--gib=1] [--latencies=0,50] [--concurrency=16] [--repeat=3] [--only=raw,cold]
  *
  * Per injected GET latency (FaultStore): raw ranged GETs at concurrency 1 and N, the cache with prefetch off,
  * prefetch on (pattern detection only), prefetch on + hints (the reader hints the object order, as a log
@@ -17,6 +17,8 @@ const GIB = Number(args.get('gib') ?? 1);
 const LATENCIES = (args.get('latencies') ?? '0,50').split(',').map(Number);
 const CONC = Number(args.get('concurrency') ?? 16);
 const REPEAT = Number(args.get('repeat') ?? 3);
+/** --only=a,b: run only the cases whose name contains one of these strings (warm SSD needs its cold case). */
+const ONLY = (args.get('only') ?? '').split(',').filter(Boolean);
 const OBJ = 8 * MiB;
 const READ = 1 * MiB;
 const BS = 4 * MiB;
@@ -138,8 +140,9 @@ async function main(): Promise<void> {
         },
       });
     }
+    const selected = ONLY.length ? cases.filter((c) => ONLY.some((o) => c.name.includes(o))) : cases;
     for (let r = 0; r < REPEAT; r++) {
-      for (const c of cases) {
+      for (const c of selected) {
         const { t, note } = await c.run();
         const id = `${c.latency}|${c.name}`;
         if (!samples.has(id)) samples.set(id, []);

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const lines = [
     `Machine: ${machine}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
-    `Run: node bench/run.js kafka-throughput --records=${RECORDS} --size=${SIZE} --store=${STORE} (${((Date.now() - t0) / 1000).toFixed(0)} s); producer acks=all ${PRODUCER_PROPS.join(' ')}; 1 partition`,
+    `Run: node bench/run.js kafka-throughput --records=${RECORDS} --size=${SIZE} --partitions=${PARTITIONS} --store=${STORE} (${((Date.now() - t0) / 1000).toFixed(0)} s); producer acks=all ${PRODUCER_PROPS.join(' ')}; ${PARTITIONS} partition(s)`,
     '',
     '| target | produce MB/s | produce rec/s | p50 ms | p99 ms | p99.9 ms | consume MB/s | consume fetch MB/s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

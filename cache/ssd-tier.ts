@@ -16,6 +16,7 @@ import { decodeBlockFile, encodeBlockFile, encodedSize } from './block-file.js';
 import type { CacheLogger } from './types.js';
 
 const PAUSE_AFTER_ERROR_MS = 5_000;
+const WRITE_CONCURRENCY = 2;
 
 export class SsdTier {
   /** file name → size in bytes; Map order is LRU order (first = coldest). */
@@ -23,6 +24,8 @@ export class SsdTier {
   private used = 0;
   private lock: Promise<void> = Promise.resolve();
   private pending = 0;
+  private writing = 0;
+  private readonly slotWaiters: Array<() => void> = [];
   private pausedUntil = 0;
   private readonly loggedErrors = new Set<string>();
   evictions = 0;
@@ -109,6 +112,7 @@ export class SsdTier {
         return;
       }
       const tmp = join(this.dir, `${name}.${randomBytes(6).toString('hex')}.tmp`);
+      await this.writeSlot();
       try {
         const [header, body] = encodeBlockFile(id, data);
         const fh = await open(tmp, 'wx');
@@ -133,18 +137,12 @@ export class SsdTier {
         this.pausedUntil = Date.now() + PAUSE_AFTER_ERROR_MS;
         this.logOnce('write', err, 'SSD cache write failed (disk full or not writable); serving from the store');
         await unlink(tmp).catch(() => {});
+      } finally {
+        this.releaseSlot();
       }
     } finally {
       this.pending--;
     }
-  }
-
-  /** Drops the block if present (used by invalidate). */
-  async remove(id: string): Promise<void> {
-    const name = fileName(id);
-    if (!this.index.has(name)) return;
-    this.forget(name);
-    await unlink(join(this.dir, name)).catch(() => {});
   }
 
   get bytes(): number {
@@ -158,6 +156,21 @@ export class SsdTier {
   /** Waits for in-progress index work (tests, close). */
   async settle(): Promise<void> {
     await this.withLock(async () => {});
+  }
+
+  /** At most WRITE_CONCURRENCY block writes at once: they must not crowd libuv's pool or the reader's CPU. */
+  private writeSlot(): Promise<void> {
+    if (this.writing < WRITE_CONCURRENCY) {
+      this.writing++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.writing--;
   }
 
   private forget(name: string): void {

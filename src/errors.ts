@@ -69,6 +69,9 @@ export const ERROR_CATALOG = {
   STRATA_ERR_MOUNT_EXISTS: { kind: 'conflict', retriable: false, http: 409, message: 'a mount or topic with this name already exists' },
   STRATA_ERR_MOUNT_SOURCE_CHANGED: { kind: 'data', retriable: false, http: 409, message: 'the source object of a mounted record was deleted or changed since it was indexed' },
   STRATA_ERR_UNSUPPORTED_COMPRESSION: { kind: 'invalid', retriable: false, http: 400, message: 'unsupported compression codec' },
+  // admin API
+  STRATA_ERR_GROUP_NOT_FOUND: { kind: 'not_found', retriable: false, http: 404, message: 'consumer group not found (no committed offsets)' },
+  STRATA_ERR_COMPONENT_NOT_RUNNING: { kind: 'unavailable', retriable: true, http: 503, message: 'the component this request needs is not running on this node' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -1,8 +1,11 @@
 /**
  * Background compaction and retention (design: "Write path" 4). One pass:
- *  1. picks the WAL position P = newest durable WAL object of this epoch;
- *  2. per partition, copies the bytes of its WAL chunks up to P into .seg objects (a valid Kafka log:
- *     concatenated RecordBatch v2), at most SEGMENT_MAX_BYTES each, under Keys.segment(…);
+ *  1. picks the WAL position D = newest durable WAL object of this epoch;
+ *  2. per partition whose uncompacted WAL data is ≥ SEGMENT_MIN_BYTES or older than 10 compaction
+ *     intervals (every partition when forced), copies its WAL chunks up to D into .seg objects (a valid
+ *     Kafka log: concatenated RecordBatch v2), at most SEGMENT_MAX_BYTES each, under Keys.segment(…);
+ *     the covered position P is D, or just before the oldest WAL object a skipped partition still needs
+ *     (so small partitions do not make a tiny segment every pass);
  *  3. applies retention (time, bytes) by dropping whole segments and moving logStartOffset;
  *  4. writes a checkpoint manifest naming the segments, walCovered = P and producer state;
  *  5. only then deletes the covered WAL objects, expired segments and old manifests.
@@ -21,6 +24,7 @@ import type { RangeReader } from './reader.js';
 import type { TopicCatalog } from './topic-catalog.js';
 
 const SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
+const SEGMENT_MIN_BYTES = 4 * 1024 * 1024;
 const RUN_BYTES = 1024 * 1024;
 
 export interface CompactorDeps {
@@ -54,7 +58,7 @@ export class Compactor {
     const ms = this.d.config.compactionIntervalMs;
     if (ms <= 0) return;
     this.timer = setInterval(() => {
-      if (!this.running) this.runOnce().catch((err) => this.d.logger.warn({ err: (err as Error).message }, 'compaction failed; will retry'));
+      if (!this.running) this.runOnce(false).catch((err) => this.d.logger.warn({ err: (err as Error).message }, 'compaction failed; will retry'));
     }, ms);
     this.timer.unref();
   }
@@ -69,21 +73,30 @@ export class Compactor {
     await this.running?.catch(() => undefined);
   }
 
-  runOnce(): Promise<void> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
+  /** One pass; `force` compacts every partition regardless of size and age (tests, admin). */
+  runOnce(force = true): Promise<void> {
+    this.running ??= this.pass(force).finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async pass(): Promise<void> {
+  private async pass(force: boolean): Promise<void> {
     const { mw, keys, store } = this.d;
     if (mw.fenced) return;
-    const target: WalPosition = { epoch: mw.current.writerEpoch, seq: this.d.lastDurableWal() };
+    const durable: WalPosition = { epoch: mw.current.writerEpoch, seq: this.d.lastDurableWal() };
+    let target = durable;
+    const maxAge = 10 * this.d.config.compactionIntervalMs;
+    const now = Date.now();
     const plans: PartitionPlan[] = [];
     let bytes = 0;
     for (const t of this.d.catalog.all()) {
       for (const p of t.parts) {
         const plan: PartitionPlan = { p, topicId: t.entry.id, added: [], expired: [] };
-        const wal = p.entries.filter((e) => e.kind === 'wal' && e.baseOffset >= p.segmentEnd && walLe(keys.parseWal(e.key)!, target));
+        const wal = p.entries.filter((e) => e.kind === 'wal' && e.baseOffset >= p.segmentEnd && walLe(keys.parseWal(e.key)!, durable));
+        const due = force || wal.reduce((s, e) => s + e.len, 0) >= SEGMENT_MIN_BYTES || (wal.length > 0 && now - (wal[0]!.writtenAt ?? 0) >= maxAge);
+        if (!due && wal.length > 0) {
+          target = minPos(target, before(keys.parseWal(wal[0]!.key)!));
+          wal.length = 0;
+        }
         for (let i = 0; i < wal.length; ) {
           let size = 0;
           let j = i;
@@ -98,6 +111,9 @@ export class Compactor {
       }
     }
     if (this.stopped || mw.fenced) return;
+    const covered = mw.current.walCovered;
+    if (covered && walLe(target, covered)) target = covered; // never moves back (all older data is in segments)
+    if (plans.length === 0 && covered && walLe(target, covered)) return; // nothing new to checkpoint
     await mw.update((draft) => {
       for (const plan of plans) {
         const te = draft.topics.find((x) => x.id === plan.topicId);
@@ -187,4 +203,13 @@ export class Compactor {
     const tail = p.entries.filter((e) => e.kind === 'wal' && e.baseOffset >= p.segmentEnd);
     p.entries = [...p.segments.flatMap(segmentEntries), ...tail];
   }
+}
+
+/** The WAL position just before `pos`. */
+function before(pos: WalPosition): WalPosition {
+  return pos.seq > 0 ? { epoch: pos.epoch, seq: pos.seq - 1 } : { epoch: pos.epoch - 1, seq: Number.MAX_SAFE_INTEGER };
+}
+
+function minPos(a: WalPosition, b: WalPosition): WalPosition {
+  return walLe(a, b) ? a : b;
 }

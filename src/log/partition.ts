@@ -18,6 +18,8 @@ export interface IndexEntry {
   len: number;
   /** 'wal' entries are replaced by 'seg' entries when compaction checkpoints. */
   kind: 'wal' | 'seg';
+  /** When the WAL object was written (ms); compaction uses it to bound how long data stays in the WAL. */
+  writtenAt?: number;
 }
 
 export class PartitionState {

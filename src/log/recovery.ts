@@ -111,7 +111,7 @@ export async function replayWal(store: ObjectStore, list: WalToReplay[], byId: M
       for (const { header: h } of iterateBatches(data)) {
         replayBatch(p.producers, h.producerId, h.producerEpoch, h.baseSequence, h.lastOffsetDelta + 1, { baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta });
       }
-      p.addDurable({ baseOffset: c.baseOffset, lastOffset: c.lastOffset, maxTimestamp: c.maxTimestamp, key, etag, size: body.length, pos: dataStart + c.pos, len: c.len, kind: 'wal' });
+      p.addDurable({ baseOffset: c.baseOffset, lastOffset: c.lastOffset, maxTimestamp: c.maxTimestamp, key, etag, size: body.length, pos: dataStart + c.pos, len: c.len, kind: 'wal', writtenAt: index.createdAt });
       chunks++;
     }
   }

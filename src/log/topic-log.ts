@@ -84,7 +84,7 @@ export class StrataTopicLog implements OpenedTopicLog {
       checkFence: () => this.mw.checkFence(),
       onDurable: (key, etag, wal) => {
         for (const c of wal.index.chunks) {
-          this.catalog.byId(c.topicId)?.parts[c.partition]?.addDurable({ baseOffset: c.baseOffset, lastOffset: c.lastOffset, maxTimestamp: c.maxTimestamp, key, etag, size: wal.body.length, pos: wal.dataStart + c.pos, len: c.len, kind: 'wal' });
+          this.catalog.byId(c.topicId)?.parts[c.partition]?.addDurable({ baseOffset: c.baseOffset, lastOffset: c.lastOffset, maxTimestamp: c.maxTimestamp, key, etag, size: wal.body.length, pos: wal.dataStart + c.pos, len: c.len, kind: 'wal', writtenAt: Date.now() });
         }
         this.reader.remember(key, etag, wal.body);
       },

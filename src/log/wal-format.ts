@@ -2,7 +2,7 @@
  * WAL object format (docs/reference/storage-format.md, "WAL objects"). No I/O.
  *
  *   magic "STRATAWL" (8) | version u32 (=1) | indexLength u32 | index (UTF-8 JSON, indexLength bytes)
- *   | chunk data … | crc32c u32 of every preceding byte
+ *   | chunk data … | crc32c u32 of the header and index (the chunk bytes are covered by their own crc)
  *
  * index = { epoch, seq, createdAt, chunks: [{ topicId, ns, topic, partition, baseOffset, lastOffset,
  *           maxTimestamp, records, pos, len, crc }] } — pos is relative to the first byte after the
@@ -61,7 +61,7 @@ export function encodeWal(epoch: number, seq: number, createdAt: number, chunks:
   head.writeUInt32BE(WAL_VERSION, 8);
   head.writeUInt32BE(json.length, 12);
   const body = Buffer.concat([head, json, ...datas, Buffer.alloc(4)]);
-  body.writeUInt32BE(crc32c(body, 0, 0, body.length - 4), body.length - 4);
+  body.writeUInt32BE(crc32c(body, 0, 0, 16 + json.length), body.length - 4);
   return { body, dataStart: 16 + json.length, index };
 }
 
@@ -74,10 +74,9 @@ export function decodeWal(body: Buffer, key = '?'): { index: WalIndex; dataStart
   if (body.length < 20 || !body.subarray(0, 8).equals(WAL_MAGIC)) throw corrupt(key, 'bad magic');
   const version = body.readUInt32BE(8);
   if (version !== WAL_VERSION) throw corrupt(key, `unsupported version ${version}`);
-  const crc = crc32c(body, 0, 0, body.length - 4);
-  if (crc !== body.readUInt32BE(body.length - 4)) throw corrupt(key, 'checksum mismatch');
   const len = body.readUInt32BE(12);
   if (16 + len > body.length - 4) throw corrupt(key, 'index runs past the end');
+  if (crc32c(body, 0, 0, 16 + len) !== body.readUInt32BE(body.length - 4)) throw corrupt(key, 'header checksum mismatch');
   let index: WalIndex;
   try {
     index = JSON.parse(body.subarray(16, 16 + len).toString('utf8')) as WalIndex;
@@ -85,6 +84,9 @@ export function decodeWal(body: Buffer, key = '?'): { index: WalIndex; dataStart
     throw corrupt(key, `index is not JSON: ${(err as Error).message}`);
   }
   const dataStart = 16 + len;
-  for (const c of index.chunks) if (dataStart + c.pos + c.len > body.length - 4) throw corrupt(key, 'chunk runs past the end');
+  for (const c of index.chunks) {
+    if (dataStart + c.pos + c.len > body.length - 4) throw corrupt(key, 'chunk runs past the end');
+    if (crc32c(body, 0, dataStart + c.pos, dataStart + c.pos + c.len) !== c.crc) throw corrupt(key, `chunk checksum mismatch (${c.ns}/${c.topic}/${c.partition})`);
+  }
   return { index, dataStart };
 }

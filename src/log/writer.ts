@@ -1,8 +1,9 @@
 /**
  * The partition writer (design: "Write path"). Appends of every partition are buffered and flushed as
  * one WAL object per linger or size limit. Offsets are assigned by this in-process sequencer at flush
- * time, one flush at a time, so WAL order is offset order. A flush is acknowledged only after its PUT
- * (ifNoneMatch '*') succeeded AND the fence check found no newer manifest by another writer.
+ * time (seq and offsets are taken together, synchronously), so WAL order is offset order. Up to 4 PUTs
+ * run at once, but a flush is acknowledged only after every earlier one was, its own PUT (ifNoneMatch '*')
+ * succeeded AND the fence check that follows found no newer manifest by another writer.
  * Failed PUTs are retried with backoff until they succeed, the writer is fenced, or it is closed.
  * In-flight bytes are bounded: past maxInflightBytes an append waits up to backpressureTimeoutMs,
  * then fails with STRATA_ERR_BACKPRESSURE (retriable).
@@ -53,6 +54,9 @@ export interface WriterDeps {
   onFenced(err: StrataError): void;
 }
 
+/** WAL PUTs in flight at once (pipelining keeps ack latency ≈ linger + one PUT when a PUT is slow). */
+const MAX_FLUSHES = 4;
+
 export class WalWriter {
   private buffer: Pending[] = [];
   private bufferBytes = 0;
@@ -61,7 +65,9 @@ export class WalWriter {
   private seq = 0;
   /** Seq of the newest durable WAL object of this epoch (-1 = none yet). */
   lastDurable = -1;
-  private flushing: Promise<void> | undefined;
+  /** Flushes in flight (at most MAX_FLUSHES); each is acknowledged only after every earlier one. */
+  private readonly inflight = new Set<Promise<void>>();
+  private ackChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private roomWaiters: Array<{ bytes: number; go(): void }> = [];
   private failure: StrataError | undefined;
@@ -91,8 +97,8 @@ export class WalWriter {
 
   /** Flushes everything buffered and waits for it (used by close()). */
   async drain(): Promise<void> {
-    while (this.buffer.length > 0 || this.flushing) {
-      if (this.flushing) await this.flushing;
+    while (this.buffer.length > 0 || this.inflight.size > 0) {
+      if (this.inflight.size > 0) await Promise.all([...this.inflight]);
       else this.kick(true);
     }
   }
@@ -151,7 +157,7 @@ export class WalWriter {
 
   private schedule(): void {
     if (this.bufferBytes >= this.deps.config.maxBytes) return this.kick(true);
-    if (this.flushing || this.timer) return;
+    if (this.timer || this.inflight.size >= MAX_FLUSHES || this.buffer.length === 0) return;
     const wait = Math.max(0, this.firstAt + this.deps.config.lingerMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -160,15 +166,17 @@ export class WalWriter {
   }
 
   private kick(now: boolean): void {
-    if (this.flushing || this.buffer.length === 0 || this.failure) return;
+    if (this.inflight.size >= MAX_FLUSHES || this.buffer.length === 0 || this.failure) return;
     if (!now && this.bufferBytes < this.deps.config.maxBytes && Date.now() < this.firstAt + this.deps.config.lingerMs) return this.schedule();
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.take();
-    this.flushing = this.flush(batch).finally(() => {
-      this.flushing = undefined;
+    const f: Promise<void> = this.flush(batch).finally(() => {
+      this.inflight.delete(f);
       if (this.buffer.length > 0) this.kick(false);
     });
+    this.inflight.add(f);
+    if (this.buffer.length > 0) this.schedule();
   }
 
   /** Takes up to maxBytes from the buffer (at least one append). */
@@ -209,8 +217,14 @@ export class WalWriter {
     );
     const key = this.deps.keys.wal(this.deps.epoch, seq);
     const bytes = items.reduce((s, it) => s + it.batch.length, 0);
+    // Acknowledge in seq order: wait for the previous flush, whatever its outcome.
+    const previous = this.ackChain;
+    let done!: () => void;
+    this.ackChain = new Promise<void>((r) => (done = r));
     try {
       const etag = await this.putWithRetry(key, wal.body);
+      await previous;
+      if (this.failure) throw this.failure;
       await this.deps.checkFence();
       this.deps.onDurable(key, etag, wal);
       this.lastDurable = seq;
@@ -226,6 +240,7 @@ export class WalWriter {
       if (isStrataError(e, 'STRATA_ERR_FENCED')) this.deps.onFenced(e);
       else if (!this.failure) this.fail(e);
     } finally {
+      done();
       this.release(bytes);
     }
   }

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { mountsComponent } from '../broker/mounts/component.js';
 import { createHttpServer } from '../protocol/http/server.js';
+import { registerAdminRoutes } from '../protocol/http/admin.js';
 import { createObjectStore } from '../store/index.js';
 import type { Component, NodeContext } from './context.js';
 import { listenError } from './listen.js';
@@ -37,7 +38,7 @@ export function httpComponent(): Component {
     name: 'http',
     async start(ctx) {
       const logger = ctx.logger('http');
-      app = await createHttpServer({ logger, registry: ctx.metrics, routes: ctx.httpRoutes, readiness: () => ctx.readiness() });
+      app = await createHttpServer({ logger, registry: ctx.metrics, routes: [...ctx.httpRoutes, (a) => registerAdminRoutes(a, ctx)], readiness: () => ctx.readiness() });
       const { host, httpPort } = ctx.config;
       try {
         await app.listen({ host, port: httpPort });

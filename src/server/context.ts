@@ -4,6 +4,7 @@ import type { RouteRegistrar } from '../protocol/http/server.js';
 import type { ComponentReadiness, ReadinessReport } from '../protocol/http/health.js';
 import type { ObjectStore } from '../store/types.js';
 import type { TopicLog } from '../log/types.js';
+import type { CacheStatsSource } from '../metrics/cache.js';
 import type { StrataConfig } from './options/index.js';
 
 /**
@@ -21,6 +22,8 @@ export interface NodeContext {
   store?: ObjectStore;
   /** Set by the 'log' component (src/server/log-component.ts). */
   log?: TopicLog;
+  /** The log's tiered read cache, set by the 'log' component (read by GET /v1/cache/stats). */
+  cache?: CacheStatsSource;
   /** HTTP route registrars; components started before the HTTP listener push theirs here. */
   readonly httpRoutes: RouteRegistrar[];
   /** Actual bound port per protocol ('http', 'mqtt', 'kafka'), filled in by each listener. */

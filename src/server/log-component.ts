@@ -7,6 +7,8 @@ import { TieredCache } from '../../cache/index.js';
 import { openTopicLog, type OpenedTopicLog } from '../log/index.js';
 import { registerTopicRoutes } from '../protocol/http/topics.js';
 import type { Component } from './context.js';
+import { bindCacheMetrics } from '../metrics/cache.js';
+import { bindConsumerLagMetric } from '../metrics/consumer-lag.js';
 
 const LOG_CACHE_MEMORY = 256 * 1024 * 1024;
 const LOG_CACHE_SSD = 2 * 1024 * 1024 * 1024;
@@ -14,6 +16,7 @@ const LOG_CACHE_SSD = 2 * 1024 * 1024 * 1024;
 export function logComponent(): Component {
   let log: OpenedTopicLog | undefined;
   let cache: TieredCache | undefined;
+  const unbind: Array<() => void> = [];
   return {
     name: 'log',
     async start(ctx) {
@@ -36,10 +39,13 @@ export function logComponent(): Component {
         },
       });
       ctx.log = log;
+      ctx.cache = cache;
+      unbind.push(bindCacheMetrics(cache, ctx.metrics), bindConsumerLagMetric(log, ctx.metrics)); // strata_cache_*, strata_consumer_lag_records
       const opened = log;
       ctx.httpRoutes.push((app) => registerTopicRoutes(app, opened));
     },
     async stop() {
+      for (const u of unbind.splice(0)) u();
       await log?.close();
       await cache?.close();
     },

@@ -1,6 +1,6 @@
 /**
  * `strata status [--url URL] [--json]`: asks a running broker's /readyz and /metrics.
- * Exit codes: 0 ready, 1 not ready or unreachable, 2 usage error.
+ * Exit codes (as the admin CLI, docs/reference/cli.md): 0 ready, 1 not ready, 2 usage error, 3 unreachable.
  */
 interface Io {
   out(text: string): void;
@@ -23,6 +23,7 @@ export interface StatusReport {
 }
 
 function defaultUrl(env: NodeJS.ProcessEnv): string {
+  if (env.STRATA_URL) return env.STRATA_URL;
   const host = !env.STRATA_HOST || env.STRATA_HOST === '0.0.0.0' || env.STRATA_HOST === '::' ? '127.0.0.1' : env.STRATA_HOST;
   return `http://${host.includes(':') ? `[${host}]` : host}:${env.STRATA_HTTP_PORT || 8080}`;
 }
@@ -67,5 +68,5 @@ export async function runStatusCommand(argv: string[], io: Io, env: NodeJS.Proce
     for (const [name, c] of rows) lines.push(`${name.padEnd(width)}  ${(c.ready ? 'yes' : 'NO').padEnd(5)}  ${c.reason ?? ''}`.trimEnd());
     io.out(lines.join('\n') + '\n');
   }
-  return report.ready ? 0 : 1;
+  return report.ready ? 0 : report.reachable ? 1 : 3;
 }

@@ -117,4 +117,18 @@ describe('batch routes', () => {
     expect((await app.inject({ url: '/v1/namespaces/ns/topics/imgs/epoch-batches?rank=4&world_size=4' })).statusCode).toBe(400);
     expect((await app.inject({ url: '/v1/namespaces/ns/topics/imgs/partitions/0/batch?offset=41' })).json().error.code).toBe('STRATA_ERR_OFFSET_OUT_OF_RANGE');
   });
+  it('a deleted source object: 409 with the record named, or left out with skip_changed=true', async () => {
+    for (let i = 0; i < 10; i++) await src.put(`del/${i}`, Buffer.from(`v${i}`));
+    await mounts.create({ namespace: 'ns', topic: 'del', source: 's3://bucket/del/' });
+    await mounts.require('ns', 'del').refresh();
+    await src.delete('del/3');
+    const url = '/v1/namespaces/ns/topics/del/epoch-batches?seed=1&batch_size=10';
+    const bad = await app.inject({ url });
+    expect(bad.statusCode).toBe(409);
+    expect(bad.json().error).toMatchObject({ code: 'STRATA_ERR_MOUNT_SOURCE_CHANGED', details: { offset: 3, key: 'del/3' } });
+    const ok = await app.inject({ url: `${url}&skip_changed=true` });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['x-strata-skipped']).toBe('3');
+    expect(decodeRawFrame(ok.rawPayload).records.map((r) => r.offset).sort()).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
+  });
 });

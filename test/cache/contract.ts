@@ -206,7 +206,8 @@ export function cacheContract(name: string, target: () => Promise<ContractTarget
       const b = await put('hb', 4 * BS);
       const order = [{ obj: b.ref, offset: 2 * BS, length: 10 }, { obj: a.ref, offset: 0, length: 10 }, { obj: b.ref, offset: 0, length: BS + 1 }];
       cache.hint('h', order);
-      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && cache.stats().inflight.blocks + cache.stats().blocks.memory < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      while (cache.stats().inflight.blocks > 0) await new Promise((r) => setTimeout(r, 10));
       expect(source.gets).toBe(4); // b#2, a#0, b#0, b#1
       for (const o of order) await cache.read(o.obj, o.offset, o.length, { stream: 'h' });
       expect(source.gets).toBe(4);

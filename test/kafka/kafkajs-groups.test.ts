@@ -92,8 +92,5 @@ describe('kafkajs consumer groups against Strata', () => {
     await new Promise((r) => setTimeout(r, 300));
     await c2.disconnect();
     expect(resumed.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `v${20 + i}`).sort());
-    await produce('kg-resume', 30, 5); // nobody consumes these: the lag gauge shows them
-    const metrics = await broker.registry.metrics();
-    expect(metrics).toContain('strata_kafka_consumer_lag{namespace="default",group="kg-resume-g",topic="kg-resume"} 5');
   });
 });

@@ -53,6 +53,8 @@ describe('Kafka listener in a Strata node', () => {
     expect(metrics).toMatch(/strata_kafka_bytes_total\{direction="in"\} [1-9]/);
     expect(metrics).toMatch(/strata_kafka_group_rebalances_total [1-9]/);
     expect(metrics).toContain('strata_kafka_request_seconds_bucket');
+    // lag of the Kafka group, exported by the log component
+    expect(metrics).toMatch(/strata_consumer_lag_records\{[^}]*group="node-g"[^}]*\} 0/);
   });
 
   it('refuses wrong passwords and unauthenticated requests', async () => {

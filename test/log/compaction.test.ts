@@ -139,3 +139,37 @@ describe('recovery with the tiered cache', () => {
     rmSync(dirs[1]!, { recursive: true, force: true });
   });
 });
+
+describe('background compaction thresholds', () => {
+  it('compacts big partitions at once and small ones only when old; WAL is kept while a partition needs it', async () => {
+    const store = new MemoryStore();
+    const k = new Keys();
+    const log = await open(store, { compactionIntervalMs: 100 }); // small partitions wait 10 intervals = 1 s
+    await log.createTopic('ns', 't', { partitions: 2, maxMessageBytes: 8 << 20 });
+    await log.append('ns', 't', 1, [v('small-0')]);
+    await log.append('ns', 't', 0, [{ value: Buffer.alloc(5 << 20, 1) }]);
+    await log.append('ns', 't', 1, [v('small-1')]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await keys(store, k.partitionPrefix('ns', 't', 0))).length).toBe(1);
+    expect((await keys(store, k.partitionPrefix('ns', 't', 1))).length).toBe(0);
+    expect((await keys(store, k.walPrefix())).length).toBeGreaterThanOrEqual(3); // still needed by partition 1
+    const again = await open(store);
+    expect((await again.readRecords('ns', 't', 1, 0)).records.map((r) => r.value!.toString())).toEqual(['small-0', 'small-1']);
+    expect((await again.read('ns', 't', 0, 0)).batches.length).toBe(1);
+    await again.close();
+    await log.close();
+  });
+
+  it('compacts a small partition once its WAL data is old', async () => {
+    const store = new MemoryStore();
+    const k = new Keys();
+    const log = await open(store, { compactionIntervalMs: 30 });
+    await log.createTopic('ns', 't');
+    await log.append('ns', 't', 0, [v('old')]);
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await keys(store, k.partitionPrefix('ns', 't', 0))).length).toBe(1);
+    expect(await keys(store, k.walPrefix())).toEqual([]);
+    expect((await log.readRecords('ns', 't', 0, 0)).records[0]!.value!.toString()).toBe('old');
+    await log.close();
+  });
+});

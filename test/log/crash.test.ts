@@ -59,9 +59,12 @@ async function crashRun(env: Record<string, string>, seed: number, freshDisk: bo
   proc!.kill('SIGKILL');
   await proc!.exited;
   rmSync(join(dataDir, 'cache'), { recursive: true, force: true });
+  const t0 = Date.now();
   proc = await startStrata({ ...opts, dataDir });
   try {
+    const t1 = Date.now();
     const back = await readAll(proc.httpPort, base, PARTITIONS);
+    console.log(JSON.stringify({ finalRestartMs: t1 - t0, readBackMs: Date.now() - t1 }));
     const problems = checkAcks(load.acks, back);
     expect(problems).toEqual([]);
     expect(load.acks.length).toBeGreaterThanOrEqual(TARGET);

@@ -105,6 +105,9 @@ describe('WAL object format', () => {
     expect(crc32c(data)).toBe(c.crc);
     const bad = Buffer.from(wal.body);
     bad[dataStart] ^= 1;
-    expect(() => decodeWal(bad, 'k')).toThrowError(/checksum/);
+    expect(() => decodeWal(bad, 'k')).toThrowError(/chunk checksum/);
+    const badIndex = Buffer.from(wal.body);
+    badIndex[20] ^= 1;
+    expect(() => decodeWal(badIndex, 'k')).toThrowError(/checksum|JSON/);
   });
 });

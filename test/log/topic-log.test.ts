@@ -153,3 +153,32 @@ describe('TopicLog over MemoryStore', () => {
     await again.close();
   });
 });
+
+describe('pipelined WAL flushes', () => {
+  it('acknowledge in offset order even when an earlier PUT is slower', async () => {
+    const inner = new MemoryStore();
+    let slowNext = false;
+    const store = Object.create(inner) as MemoryStore;
+    store.put = async (key, body, opts) => {
+      if (slowNext && key.endsWith('.wal')) {
+        slowNext = false;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return inner.put(key, body, opts);
+    };
+    const log = await open(store, { walLingerMs: 10 });
+    await log.createTopic('ns', 't');
+    slowNext = true;
+    const order: number[] = [];
+    const first = log.append('ns', 't', 0, [v('slow')]).then((r) => (order.push(r.baseOffset), r));
+    await new Promise((r) => setTimeout(r, 60));
+    const second = log.append('ns', 't', 0, [v('fast')]).then((r) => (order.push(r.baseOffset), r));
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.baseOffset, b.baseOffset]).toEqual([0, 1]);
+    expect(order).toEqual([0, 1]);
+    await log.close();
+    const again = await open(inner);
+    expect((await again.readRecords('ns', 't', 0, 0)).records.map((r) => r.value!.toString())).toEqual(['slow', 'fast']);
+    await again.close();
+  });
+});

@@ -97,4 +97,24 @@ describe('mounts over an in-memory source', () => {
     expect(meta.size).toBe(0);
     await expect(r.delete('ns', 't')).rejects.toMatchObject({ code: 'STRATA_ERR_MOUNT_NOT_FOUND' });
   });
+
+  it('two nodes on one metadata store agree on offsets (a stale node reloads instead of diverging)', async () => {
+    const src = new MemoryStore('src');
+    const meta = new MemoryStore('meta');
+    for (const k of ['a', 'b', 'c']) await src.put(k, Buffer.from(k));
+    const r1 = registry(meta, src);
+    await r1.create({ namespace: 'ns', topic: 't', source: 's3://bucket' });
+    await r1.require('ns', 't').refresh();
+    const r2 = registry(meta, src);
+    await r2.start();
+    await src.put('x', Buffer.from('x'));
+    await r1.require('ns', 't').refresh({ full: true }); // node 1 appends x at offset 3
+    await src.put('y', Buffer.from('y'));
+    await r2.require('ns', 't').refresh({ full: true }); // node 2 would append [x, y] at 3: conflict → reload
+    await r2.require('ns', 't').refresh({ full: true }); // then appends y at 4
+    await r1.require('ns', 't').refresh({ full: true }); // node 1 sees the conflict too, reloads
+    await r1.require('ns', 't').refresh({ full: true });
+    expect(await readAll(r1, 't')).toEqual(['a', 'b', 'c', 'x', 'y']);
+    expect(await readAll(r2, 't')).toEqual(['a', 'b', 'c', 'x', 'y']);
+  });
 });

@@ -139,7 +139,7 @@ describe('strata start with a bad configuration', () => {
 });
 
 describe('strata status', () => {
-  it('reports readiness and version of a running broker; exit 1 when unreachable', async () => {
+  it('reports readiness and version of a running broker; exit 3 when unreachable', async () => {
     const s = await start();
     const url = `http://127.0.0.1:${s.httpPort}`;
     const json = await runStrata(['status', '--url', url, '--json']);
@@ -154,7 +154,7 @@ describe('strata status', () => {
     await s.stop();
 
     const down = await runStrata(['status', '--url', url]);
-    expect(down.code).toBe(1);
+    expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/^strata status: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\n$/);
     expect((await runStrata(['status', '--bogus'])).code).toBe(2);
   });

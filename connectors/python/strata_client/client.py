@@ -115,11 +115,14 @@ class Client:
         return b
 
     def epoch_batch(self, namespace: str, topic: str, *, seed=0, epoch: int = 0, rank: int = 0, world_size: int = 1,
-                    batch_size: int = 256, position: int = 0, records: Optional[int] = None, format: str = "raw"):
-        """One batch of the rank's share of the epoch (see docs/training.md)."""
+                    batch_size: int = 256, position: int = 0, records: Optional[int] = None, format: str = "raw",
+                    skip_changed: bool = False):
+        """One batch of the rank's share of the epoch (see docs/training.md). skip_changed=True leaves out
+        records whose mounted source object was deleted or rewritten instead of failing the batch."""
         status, hdrs, buf = self.request("GET", f"/v1/namespaces/{quote(namespace)}/topics/{quote(topic)}/epoch-batches",
                                          {"seed": seed, "epoch": epoch, "rank": rank, "world_size": world_size, "batch_size": batch_size,
-                                          "position": position, "records": records, "format": format})
+                                          "position": position, "records": records, "format": format,
+                                          "skip_changed": "true" if skip_changed else None})
         if status != 200:
             raise _error(status, buf)
         out = _arrow(buf) if format == "arrow" else decode_frame(buf)
@@ -134,14 +137,15 @@ class Client:
 
     def epoch_batches(self, namespace: str, topic: str, *, seed=0, epoch: int = 0, rank: int = 0, world_size: int = 1,
                       batch_size: int = 256, position: int = 0, records: Optional[int] = None, format: str = "raw",
-                      prefetch: int = 2) -> Iterator:
+                      prefetch: int = 2, skip_changed: bool = False) -> Iterator:
         """Yields the rank's batches from `position` to the end of the epoch. The record count is pinned by
         the first answer, so the order stays fixed even if a mount grows. `prefetch` batches are fetched
         ahead on background threads (each with its own keep-alive connection)."""
         from concurrent.futures import ThreadPoolExecutor
 
         first, meta = self.epoch_batch(namespace, topic, seed=seed, epoch=epoch, rank=rank, world_size=world_size,
-                                       batch_size=batch_size, position=position, records=records, format=format)
+                                       batch_size=batch_size, position=position, records=records, format=format,
+                                       skip_changed=skip_changed)
         n = meta["records"]
         total = meta["batches"]
         if position < total:
@@ -149,7 +153,8 @@ class Client:
         if meta["next_position"] < 0:
             return
         fetch = lambda p: self.epoch_batch(namespace, topic, seed=seed, epoch=epoch, rank=rank, world_size=world_size,
-                                           batch_size=batch_size, position=p, records=n, format=format)[0]
+                                           batch_size=batch_size, position=p, records=n, format=format,
+                                           skip_changed=skip_changed)[0]
         with ThreadPoolExecutor(max_workers=max(1, prefetch)) as pool:
             pending = {}
             nxt = meta["next_position"]

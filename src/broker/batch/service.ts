@@ -3,7 +3,7 @@
  * epoch iterator with exact prefetch of each iterator's upcoming batches through the reader's hint API.
  */
 import type { Logger } from 'pino';
-import { StrataError } from '../../errors.js';
+import { isStrataError, StrataError } from '../../errors.js';
 import type { TopicLog } from '../../log/types.js';
 import type { MountRegistry } from '../mounts/registry.js';
 import type { Mount } from '../mounts/mount.js';
@@ -33,6 +33,8 @@ export interface EpochRead {
   plan: EpochPlan;
   /** Next batch position, or -1 when the rank's share is done. */
   nextPosition: number;
+  /** Global record numbers left out because their mounted source object changed (skipChanged only). */
+  skipped: number[];
 }
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -117,7 +119,7 @@ export class BatchService {
    * on (pass back the X-Strata-Epoch-Records of the first call so a growing mount keeps the same order);
    * default: the topic's current count.
    */
-  async epochBatch(ns: string, topic: string, p: EpochParams, position: number, total?: number): Promise<EpochRead> {
+  async epochBatch(ns: string, topic: string, p: EpochParams, position: number, total?: number, skipChanged = false): Promise<EpochRead> {
     const spans = this.spans(ns, topic);
     const available = totalOf(spans);
     const n = total ?? available;
@@ -126,10 +128,19 @@ export class BatchService {
     const perm = this.permutation(n, p);
     const globals = epochBatch(n, p, position, perm);
     const stream = `epoch:${ns}/${topic}/${p.seed}/${p.epoch}/${p.rank}/${p.worldSize}`;
-    const records = await mapLimit(globals, this.deps.readConcurrency ?? 64, (g) => this.readGlobal(ns, topic, spans, g, stream));
+    const skipped: number[] = [];
+    const read = await mapLimit(globals, this.deps.readConcurrency ?? 64, (g) =>
+      this.readGlobal(ns, topic, spans, g, stream).catch((err: unknown) => {
+        if (!skipChanged || !isStrataError(err, 'STRATA_ERR_MOUNT_SOURCE_CHANGED')) throw err;
+        skipped.push(g);
+        this.deps.logger?.warn({ ns, topic, record: g, reason: err.message }, 'epoch batch skipped a record whose source changed');
+        return undefined;
+      }),
+    );
+    const records = read.filter((r): r is BatchRecord => r !== undefined);
     const nextPosition = position + 1 < plan.batches ? position + 1 : -1;
     if (nextPosition >= 0) this.prefetch(ns, topic, spans, p, n, nextPosition, perm, stream);
-    return { records, plan, nextPosition };
+    return { records, plan, nextPosition, skipped };
   }
 
   private async readGlobal(ns: string, topic: string, spans: PartitionSpan[], g: number, stream: string): Promise<BatchRecord> {

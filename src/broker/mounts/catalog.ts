@@ -54,9 +54,9 @@ export class MountCatalog {
     }
   }
 
-  async appendObjects(ns: string, topic: string, first: number, objects: MountObject[]): Promise<void> {
+  async appendObjects(ns: string, topic: string, first: number, objects: MountObject[]): Promise<boolean> {
     const chunk: ObjectsChunk = { first, objects: objects.map((o) => [o.key, o.etag, o.size, o.time]) };
-    await this.putOnce(this.keys.metaNumbered(KIND, ns, `${topic}/objects`, first), chunk);
+    return this.putOnce(this.keys.metaNumbered(KIND, ns, `${topic}/objects`, first), chunk);
   }
 
   async loadObjects(ns: string, topic: string): Promise<MountObject[]> {
@@ -68,8 +68,8 @@ export class MountCatalog {
     return out;
   }
 
-  async appendCounts(ns: string, topic: string, first: number, counts: number[]): Promise<void> {
-    await this.putOnce(this.keys.metaNumbered(KIND, ns, `${topic}/counts`, first), { first, counts } satisfies CountsChunk);
+  async appendCounts(ns: string, topic: string, first: number, counts: number[]): Promise<boolean> {
+    return this.putOnce(this.keys.metaNumbered(KIND, ns, `${topic}/counts`, first), { first, counts } satisfies CountsChunk);
   }
 
   async loadCounts(ns: string, topic: string): Promise<number[]> {
@@ -99,12 +99,18 @@ export class MountCatalog {
     }
   }
 
-  private async putOnce(key: string, doc: unknown): Promise<void> {
+  /**
+   * Creates a chunk. true = it holds exactly `doc` (written now, or by an earlier attempt whose answer was lost);
+   * false = another version exists (the caller's in-memory state is stale and must be reloaded).
+   */
+  private async putOnce(key: string, doc: unknown): Promise<boolean> {
+    const body = Buffer.from(JSON.stringify(doc));
     try {
-      await this.store.put(key, Buffer.from(JSON.stringify(doc)), { ifNoneMatch: '*', contentType: 'application/json' });
+      await this.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json' });
+      return true;
     } catch (err) {
-      // An earlier attempt that timed out may have landed; chunks are deterministic for a given first index.
       if (!isStrataError(err, 'STRATA_ERR_PRECONDITION_FAILED')) throw err;
+      return (await this.store.get(key)).body.equals(body);
     }
   }
 

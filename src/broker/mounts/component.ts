@@ -17,11 +17,10 @@ import type { ObjectStore } from '../../store/types.js';
 import { BatchService } from '../batch/service.js';
 import { MountRegistry } from './registry.js';
 import type { ParsedSource } from './source.js';
-import type { RangeReader } from './types.js';
+import type { MountSpec, RangeReader } from './types.js';
 
 export function mountsComponent(): Component {
   let registry: MountRegistry | undefined;
-  const caches: TieredCache[] = [];
   return {
     name: 'mounts',
     async start(ctx: NodeContext) {
@@ -35,14 +34,14 @@ export function mountsComponent(): Component {
           logger,
           { metrics: false },
         );
-      const readerFor = (store: ObjectStore, source: ParsedSource): RangeReader => {
-        const id = createHash('sha256').update(source.kind === 's3' ? `s3://${source.bucket}` : source.dir).digest('hex').slice(0, 16);
+      const readerFor = (store: ObjectStore, _source: ParsedSource, spec: MountSpec): RangeReader => {
+        // one cache (and SSD directory) per mount
+        const id = createHash('sha256').update(`${spec.namespace}\0${spec.topic}\0${spec.source}\0${spec.createdAt}`).digest('hex').slice(0, 16);
         const cache = new TieredCache(store, {
           memoryBytes: c.mountCacheMemory,
           ...(c.mountCacheSsd > 0 ? { ssd: { dir: join(c.cacheDir, 'mounts', id), bytes: c.mountCacheSsd } } : {}),
           logger,
         });
-        caches.push(cache);
         return cache;
       };
       registry = new MountRegistry({
@@ -62,8 +61,7 @@ export function mountsComponent(): Component {
       logger.info({ mounts: registry.list().length }, 'mounts ready');
     },
     async stop() {
-      await registry?.close();
-      for (const cache of caches) await cache.close();
+      await registry?.close(); // closes every mount's cache too
     },
   };
 }

@@ -55,12 +55,26 @@ export class Mount {
 
   /** Loads the persisted state, then polls in the background. */
   async open(): Promise<void> {
+    await this.load();
+    this.schedule(0);
+  }
+
+  /** (Re)builds the in-memory state from what is durable in meta/. */
+  private async load(): Promise<void> {
     const { namespace: ns, topic } = this.spec;
+    this.objects.length = 0;
+    this.known.clear();
+    this.bases.length = 1;
+    this.indexes.clear();
     for (const o of await this.catalog.loadObjects(ns, topic)) this.addObject(o);
     if (needsIndex(this.spec.format)) for (const c of await this.catalog.loadCounts(ns, topic)) this.bases.push(this.bases[this.bases.length - 1]! + c);
     else for (let i = 0; i < this.objects.length; i++) this.bases.push(i + 1);
     this.lastKey = this.objects.reduce<string | undefined>((m, o) => (m === undefined || compareKeys(o.key, m) > 0 ? o.key : m), undefined);
-    this.schedule(0);
+  }
+
+  private async conflict(what: string): Promise<void> {
+    this.options.logger?.warn({ ns: this.spec.namespace, topic: this.spec.topic, what }, 'mount metadata changed under this node; reloading it');
+    await this.load();
   }
 
   get highWatermark(): number {
@@ -134,7 +148,7 @@ export class Mount {
       token = page.nextToken;
       const fresh = page.objects.filter((o) => !this.known.has(o.key)).map((o) => ({ key: o.key, etag: o.etag, size: o.size, time: o.lastModified.getTime() }));
       if (fresh.length > 0) {
-        await this.catalog.appendObjects(ns, topic, this.objects.length, fresh);
+        if (!(await this.catalog.appendObjects(ns, topic, this.objects.length, fresh))) return this.conflict('objects');
         for (const o of fresh) {
           this.addObject(o);
           if (!needsIndex(this.spec.format)) this.bases.push(this.bases.length);
@@ -160,7 +174,7 @@ export class Mount {
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.options.indexConcurrency, group.length) }, worker));
-      await this.catalog.appendCounts(ns, topic, first, counts);
+      if (!(await this.catalog.appendCounts(ns, topic, first, counts))) return this.conflict('counts');
       for (const c of counts) this.bases.push(this.bases[this.bases.length - 1]! + c);
     }
   }

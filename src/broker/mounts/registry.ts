@@ -21,7 +21,7 @@ export interface MountRegistryOptions {
   /** Opens an s3:// source (bucket root; the mount lists with its prefix). */
   openS3?: (bucket: string) => Promise<ObjectStore>;
   /** Wraps a source store in a reader (e.g. a TieredCache); default: direct ranged GETs. */
-  readerFor?: (store: ObjectStore, source: ParsedSource) => RangeReader;
+  readerFor?: (store: ObjectStore, source: ParsedSource, spec: MountSpec) => RangeReader;
   /** Existing (written) topic names, so a mount cannot shadow one. */
   topicExists?: (ns: string, topic: string) => boolean;
   logger?: Logger;
@@ -32,6 +32,7 @@ export class MountRegistry {
   private readonly mounts = new Map<string, Mount>();
   private readonly catalog: MountCatalog;
   private readonly sources = new Map<string, ObjectStore>();
+  private readonly creating = new Set<string>();
 
   constructor(private readonly options: MountRegistryOptions) {
     this.catalog = new MountCatalog(options.store, options.keys);
@@ -54,20 +55,28 @@ export class MountRegistry {
     const format = (input.format ?? 'raw') as MountFormat;
     if (!MOUNT_FORMATS.includes(format)) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `unknown mount format "${input.format}": expected ${MOUNT_FORMATS.join(', ')}`);
     parseSource(input.source);
-    if (this.mounts.has(`${namespace}/${topic}`) || this.options.topicExists?.(namespace, topic)) {
-      throw new StrataError('STRATA_ERR_MOUNT_EXISTS', `${namespace}/${topic} already exists`, { details: { namespace, topic } });
+    const id = `${namespace}/${topic}`;
+    if (this.mounts.has(id) || this.creating.has(id) || this.options.topicExists?.(namespace, topic)) {
+      throw new StrataError('STRATA_ERR_MOUNT_EXISTS', `${id} already exists`, { details: { namespace, topic } });
     }
-    const spec: MountSpec = { namespace, topic, source: input.source, format, createdAt: Date.now() };
-    const mount = await this.openMount(spec, true);
+    this.creating.add(id); // reserved until the spec is durable, so two concurrent creates cannot both win
     try {
-      await this.catalog.saveSpec(spec);
-    } catch (err) {
-      await mount.close();
-      this.mounts.delete(`${namespace}/${topic}`);
-      if (err instanceof StrataError && err.code === 'STRATA_ERR_PRECONDITION_FAILED') throw new StrataError('STRATA_ERR_MOUNT_EXISTS', `${namespace}/${topic} already exists`);
-      throw err;
+      const spec: MountSpec = { namespace, topic, source: input.source, format, createdAt: Date.now() };
+      try {
+        await this.catalog.saveSpec(spec);
+      } catch (err) {
+        if (err instanceof StrataError && err.code === 'STRATA_ERR_PRECONDITION_FAILED') throw new StrataError('STRATA_ERR_MOUNT_EXISTS', `${id} already exists`);
+        throw err;
+      }
+      try {
+        return (await this.openMount(spec, true)).status();
+      } catch (err) {
+        await this.catalog.remove(namespace, topic).catch(() => {});
+        throw err;
+      }
+    } finally {
+      this.creating.delete(id);
     }
-    return mount.status();
   }
 
   get(ns: string, topic: string): Mount | undefined {
@@ -88,11 +97,15 @@ export class MountRegistry {
     const m = this.require(ns, topic);
     this.mounts.delete(`${ns}/${topic}`);
     await m.close();
+    await m.reader.close?.();
     await this.catalog.remove(ns, topic);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.mounts.values()].map((m) => m.close()));
+    await Promise.all([...this.mounts.values()].map(async (m) => {
+      await m.close();
+      await m.reader.close?.();
+    }));
     this.mounts.clear();
     for (const s of this.sources.values()) await s.close();
     this.sources.clear();
@@ -114,11 +127,16 @@ export class MountRegistry {
     const source = parseSource(spec.source);
     const store = await this.sourceStore(source);
     if (fresh) await store.check();
-    const reader = this.options.readerFor?.(store, source) ?? new StoreRangeReader(store);
+    const reader: RangeReader = this.options.readerFor?.(store, source, spec) ?? new StoreRangeReader(store);
     const options: MountOptions = { pollIntervalMs: 10_000, fullListEvery: 6, indexConcurrency: 16, logger: this.options.logger, ...this.options.mount };
     const mount = new Mount(spec, source, store, reader, this.catalog, options);
+    try {
+      await mount.open();
+    } catch (err) {
+      await reader.close?.();
+      throw err;
+    }
     this.mounts.set(`${spec.namespace}/${spec.topic}`, mount);
-    await mount.open();
     return mount;
   }
 }

@@ -59,6 +59,8 @@ export interface RangeReader {
   read(obj: { key: string; etag: string; size: number }, offset: number, length: number, options?: { stream?: string }): Promise<Buffer>;
   /** Exact upcoming ranges of a reader stream (epoch iterators), for prefetch. Optional. */
   hint?(stream: string, ranges: ObjectRange[]): void;
+  /** Releases what the reader holds (a per-mount cache), when the mount is deleted or the node stops. Optional. */
+  close?(): Promise<void>;
   /** Cache counters (TieredCache.stats()), shown in the mount's status. Optional. */
   stats?(): { hits: Record<string, number>; misses: number; gets: number; prefetch: { issued: number; used: number; wasted: number; late: number } };
 }

@@ -57,7 +57,7 @@ export class Session {
   will: { message: Message; delay: number } | undefined;
   willTimer: NodeJS.Timeout | undefined;
   /** Log offsets delivered to this session and not yet acknowledged. */
-  private readonly outstanding = new Map<number, number>();
+  private outstanding: Map<number, number> | undefined;
   cursor = 0;
   private nextId = 1;
 
@@ -90,20 +90,21 @@ export class Session {
   /** Offset below which everything for this session was delivered and acknowledged. */
   currentCursor(): number {
     let min = Infinity;
-    for (const o of this.outstanding.keys()) if (o < min) min = o;
+    if (this.outstanding) for (const o of this.outstanding.keys()) if (o < min) min = o;
     return min === Infinity ? this.cursor : Math.min(min, this.cursor);
   }
 
   private track(d: Delivery): void {
     const o = d.message.logOffset;
     if (o === undefined || !this.persistent) return;
+    this.outstanding ??= new Map();
     this.outstanding.set(o, (this.outstanding.get(o) ?? 0) + 1);
     if (o + 1 > this.cursor) this.cursor = o + 1;
   }
 
   private release(d: Delivery): void {
     const o = d.message.logOffset;
-    if (o === undefined) return;
+    if (o === undefined || !this.outstanding) return;
     const n = this.outstanding.get(o);
     if (n === undefined) return;
     if (n <= 1) this.outstanding.delete(o);
@@ -206,7 +207,7 @@ export class Session {
     this.hooks.queuedDelta(-this.queue.length);
     this.queue.length = 0;
     this.inflight.clear();
-    this.outstanding.clear();
+    this.outstanding = undefined;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
   }
 

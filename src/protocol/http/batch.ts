@@ -4,7 +4,8 @@
  *       → one body with many records; X-Strata-Next-Offset, X-Strata-High-Watermark, X-Strata-Record-Count
  *   GET /v1/namespaces/:ns/topics/:topic/epoch-batches?seed=&epoch=&rank=&world_size=&batch_size=&position=&records=&format=
  *       → batch `position` of the rank's share of the epoch; X-Strata-Next-Position (-1 = done),
- *         X-Strata-Epoch-Records (pass back as records= to pin the order), X-Strata-Rank-Records, X-Strata-Batches
+ *         X-Strata-Epoch-Records (pass back as records= to pin the order), X-Strata-Rank-Records, X-Strata-Batches;
+ *       skip_changed=true leaves out records whose mounted source object changed (X-Strata-Skipped lists them)
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { encodeArrow } from '../../broker/batch/arrow.js';
@@ -56,7 +57,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
 
   app.get<{
     Params: { ns: string; topic: string };
-    Querystring: { seed: string; epoch: number; rank: number; world_size: number; batch_size: number; position: number; records?: number; format: BatchFormat };
+    Querystring: { seed: string; epoch: number; rank: number; world_size: number; batch_size: number; position: number; records?: number; skip_changed: boolean; format: BatchFormat };
   }>(
     '/v1/namespaces/:ns/topics/:topic/epoch-batches',
     {
@@ -73,6 +74,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
             batch_size: int(1, { default: 256, maximum: 1_000_000 }),
             position: int(0, { default: 0 }),
             records: int(0),
+            skip_changed: { type: 'boolean', default: false },
             format,
           },
         },
@@ -82,7 +84,8 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
       const { ns, topic } = request.params;
       const q = request.query;
       const params = { seed: q.seed, epoch: q.epoch, rank: q.rank, worldSize: q.world_size, batchSize: q.batch_size };
-      const r = await deps.batches.epochBatch(ns, topic, params, q.position, q.records);
+      const r = await deps.batches.epochBatch(ns, topic, params, q.position, q.records, q.skip_changed);
+      if (r.skipped.length > 0) reply.header('x-strata-skipped', r.skipped.join(','));
       reply
         .header('x-strata-next-position', String(r.nextPosition))
         .header('x-strata-epoch-records', String(r.plan.total))

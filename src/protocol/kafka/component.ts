@@ -3,6 +3,7 @@
  * same users file as MQTT (SASL/PLAIN); without one, clients connect anonymously into `kafkaNamespace`.
  * Listed after the log component.
  */
+import { readFileSync } from 'node:fs';
 import { UsersAuth } from '../../auth/users.js';
 import { StrataError } from '../../errors.js';
 import type { Component, NodeContext } from '../../server/context.js';
@@ -33,7 +34,13 @@ export function kafkaComponent(): Component {
       if (!config.kafkaEnabled) return;
       if (!ctx.log) throw new StrataError('STRATA_ERR_INTERNAL', 'kafka needs the log component');
       const logger = ctx.logger('kafka');
+      let tls;
+      if (config.kafkaTlsPort !== undefined) {
+        if (!config.kafkaTlsCert || !config.kafkaTlsKey) throw new StrataError('STRATA_ERR_CONFIG_INVALID', 'kafkaTlsPort needs kafkaTlsCert and kafkaTlsKey');
+        tls = { port: config.kafkaTlsPort, options: { cert: readFileSync(config.kafkaTlsCert), key: readFileSync(config.kafkaTlsKey) } };
+      }
       server = createKafkaServer({
+        tls,
         log: ctx.log,
         logger,
         host: config.host,
@@ -58,6 +65,10 @@ export function kafkaComponent(): Component {
         throw listenError('kafka', config.host, config.kafkaPort, err);
       }
       logger.info({ protocol: 'kafka', host: config.host, port: ctx.ports.kafka }, 'listening');
+      if (server.tlsPort !== undefined) {
+        ctx.ports.kafkas = server.tlsPort;
+        logger.info({ protocol: 'kafkas', host: config.host, port: server.tlsPort }, 'listening');
+      }
     },
     async stop() {
       await server?.stop();

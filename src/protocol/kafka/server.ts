@@ -1,8 +1,10 @@
 /**
- * The Kafka wire-protocol listener: a TCP server whose connections (network/connection.ts) decode
- * requests with the codec layer and answer them from the topic log and the group coordinator.
+ * The Kafka wire-protocol listeners: a TCP server and, when configured, a TLS server, whose connections
+ * (network/connection.ts) decode requests with the codec layer and answer them from the topic log and the
+ * group coordinator. Each listener advertises its own address (a TLS client must be sent to the TLS port).
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { GroupCoordinator } from '../../broker/groups/coordinator.js';
@@ -20,6 +22,8 @@ export interface KafkaServerOptions {
   /** Host advertised to clients; default: the bound host (0.0.0.0/:: → 127.0.0.1). */
   advertisedHost?: string;
   advertisedPort?: number;
+  /** A second listener speaking TLS (same protocol, same log). */
+  tls?: { port: number; advertisedPort?: number; options: TlsOptions };
   nodeId?: number;
   clusterId?: string;
   namespace?: string;
@@ -37,13 +41,36 @@ export interface KafkaServerOptions {
 
 export interface KafkaServer {
   readonly port: number;
+  /** Bound TLS port, when a TLS listener is configured. */
+  readonly tlsPort: number | undefined;
   readonly groups: GroupCoordinator;
+  /** Starts the listeners; resolves with the plain TCP port. */
   start(): Promise<number>;
   stop(): Promise<void>;
 }
 
+interface Listener {
+  server: Server;
+  bindPort: number;
+  fixedAdvertisedPort?: number;
+  advertised: { host: string; port: number };
+}
+
+function listen(l: Listener, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    l.server.once('error', reject);
+    l.server.listen(l.bindPort, host, () => {
+      l.server.off('error', reject);
+      const a = l.server.address();
+      const port = typeof a === 'object' && a ? a.port : l.bindPort;
+      l.advertised.port = l.fixedAdvertisedPort ?? port;
+      resolve(port);
+    });
+  });
+}
+
 export function createKafkaServer(o: KafkaServerOptions): KafkaServer {
-  const metrics = kafkaMetrics(o.registry, o.log);
+  const metrics = kafkaMetrics(o.registry);
   const logger = o.logger;
   const groups = new GroupCoordinator(o.log, o.groups, (namespace, groupId, generationId) => {
     metrics.rebalances.inc();
@@ -52,21 +79,20 @@ export function createKafkaServer(o: KafkaServerOptions): KafkaServer {
   const stopping = new AbortController();
   const settings: KafkaSettings = {
     nodeId: o.nodeId ?? 0,
-    advertisedHost: o.advertisedHost ?? (o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host),
-    advertisedPort: o.advertisedPort ?? o.port,
     clusterId: o.clusterId ?? 'strata',
     namespace: o.namespace ?? 'default',
     autoCreateTopics: o.autoCreateTopics ?? true,
     defaultPartitions: o.defaultPartitions ?? 1,
     maxFetchWaitMs: o.maxFetchWaitMs ?? 30_000,
   };
+  const advertisedHost = o.advertisedHost ?? (o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host);
   const ctx: KafkaContext = { log: o.log, groups, logger, settings, authenticate: o.authenticate, signal: stopping.signal };
   const connOpts = { maxRequestBytes: o.maxRequestBytes ?? 100 * 1024 * 1024, saslRequired: o.saslRequired ?? false, maxInFlight: o.maxInFlight ?? 64 };
   const connections = new Set<KafkaConnection>();
   let nextId = 1;
-  let port = o.port;
-  const server: Server = createServer((socket: Socket) => {
-    const conn = new KafkaConnection(socket, nextId++, ctx, metrics, connOpts);
+
+  const onSocket = (advertised: Listener['advertised']) => (socket: Socket) => {
+    const conn = new KafkaConnection(socket, nextId++, ctx, metrics, connOpts, advertised);
     connections.add(conn);
     metrics.connections.inc();
     logger.debug({ conn: conn.state.id, remote: socket.remoteAddress }, 'kafka client connected');
@@ -74,31 +100,39 @@ export function createKafkaServer(o: KafkaServerOptions): KafkaServer {
       connections.delete(conn);
       metrics.connections.dec();
     });
-  });
+  };
+  const plainAdvertised = { host: advertisedHost, port: o.advertisedPort ?? o.port };
+  const listeners: Listener[] = [{ server: createServer(onSocket(plainAdvertised)), bindPort: o.port, fixedAdvertisedPort: o.advertisedPort, advertised: plainAdvertised }];
+  let tlsListener: Listener | undefined;
+  if (o.tls) {
+    const advertised = { host: advertisedHost, port: o.tls.advertisedPort ?? o.tls.port };
+    const server = createTlsServer(o.tls.options, onSocket(advertised));
+    server.on('tlsClientError', (err) => logger.debug({ err }, 'kafka TLS handshake failed'));
+    tlsListener = { server, bindPort: o.tls.port, fixedAdvertisedPort: o.tls.advertisedPort, advertised };
+    listeners.push(tlsListener);
+  }
+  let port = o.port;
+  let tlsPort: number | undefined;
 
   return {
     get port() {
       return port;
     },
+    get tlsPort() {
+      return tlsPort;
+    },
     groups,
-    start() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(o.port, o.host, () => {
-          server.off('error', reject);
-          const a = server.address();
-          port = typeof a === 'object' && a ? a.port : o.port;
-          if (o.advertisedPort === undefined) settings.advertisedPort = port;
-          resolve(port);
-        });
-      });
+    async start() {
+      port = await listen(listeners[0], o.host);
+      if (tlsListener) tlsPort = await listen(tlsListener, o.host);
+      return port;
     },
     async stop() {
       stopping.abort();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
       for (const c of connections) c.destroy();
       groups.close();
-      await closed;
+      await Promise.all(closed);
     },
   };
 }

@@ -85,6 +85,7 @@ export async function handleConnect(c: MqttConnection, p: IConnectPacket): Promi
   if (c.version === 5) {
     c.maxOutgoing = props.maximumPacketSize ?? 0;
     c.out.aliasMax = props.topicAliasMaximum ?? 0;
+    if (c.out.aliasMax > 0) c.out.aliases = new Map();
   }
   const expiry = c.version === 5 ? props.sessionExpiryInterval ?? 0 : clean ? 0 : NEVER_EXPIRES;
   const { session, present } = await broker.connect(auth.namespace, clientId, clean, expiry, will);

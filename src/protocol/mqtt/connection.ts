@@ -15,6 +15,9 @@ import { encodeV4, encodeV5, type V5Outbound } from './outbound.js';
 import { handleConnect, rejectUnsupportedVersion } from './connect.js';
 import { handlePublish, handlePubrel, handleAck } from './inbound.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe.js';
+import { createParser } from './parser.js';
+
+const NO_ALIASES: ReadonlyMap<string, number> = new Map();
 
 export interface MqttLimits {
   /** Largest packet accepted from a client and announced in CONNACK (bytes). */
@@ -57,17 +60,19 @@ export class MqttConnection implements SessionLink {
   receiveMaximum = 65535;
   /** The client's Maximum Packet Size; 0 = unlimited [MQTT-3.1.2-24]. */
   maxOutgoing = 0;
-  readonly out: V5Outbound = { aliases: new Map(), aliasMax: 0 };
-  readonly inAliases = new Map<number, string>();
+  /** Outbound topic aliases; the map is allocated only for v5 clients that allow aliases. */
+  readonly out: V5Outbound = { aliases: NO_ALIASES, aliasMax: 0 };
+  /** Inbound topic aliases, allocated on first use. */
+  inAliases: Map<number, string> | undefined;
   /** Inbound QoS 1/2 publishes not yet acknowledged by us (flow control [MQTT-3.3.4-7]). */
   inboundPending = 0;
   /** PUBACK/PUBREC order follows PUBLISH order [MQTT-4.6.0-2]. */
   ackChain: Promise<void> | undefined;
-  ctlChain: Promise<void> = Promise.resolve();
-  private pending: Packet[] = [];
-  private readonly parser = mqtt.parser({});
+  ctlChain: Promise<void> | undefined;
+  private pending: Packet[] | undefined;
+  private readonly parser = createParser();
   private corked = false;
-  private readonly connectTimer: NodeJS.Timeout;
+  private connectTimer: NodeJS.Timeout | undefined;
   willSent = true;
 
   constructor(readonly stream: Duplex, readonly ctx: ConnectionContext, readonly remote: { address?: string; loopback: boolean; cn?: string }) {
@@ -120,6 +125,7 @@ export class MqttConnection implements SessionLink {
       if (p.cmd !== 'connect') return this.destroy(); // [MQTT-3.1.0-1]
       this.state = 'connecting';
       clearTimeout(this.connectTimer);
+      this.connectTimer = undefined; // keep no Timeout object per idle connection
       handleConnect(this, p).catch((err) => {
         this.ctx.logger.warn({ err }, 'connect failed');
         this.destroy();
@@ -127,7 +133,7 @@ export class MqttConnection implements SessionLink {
       return;
     }
     if (this.state === 'connecting') {
-      this.pending.push(p);
+      (this.pending ??= []).push(p);
       return;
     }
     this.dispatch(p);
@@ -138,8 +144,8 @@ export class MqttConnection implements SessionLink {
     this.state = 'open';
     this.ctx.onOpen(this);
     const queued = this.pending;
-    this.pending = [];
-    for (const p of queued) if (this.state === 'open') this.dispatch(p);
+    this.pending = undefined;
+    if (queued) for (const p of queued) if (this.state === 'open') this.dispatch(p);
   }
 
   private dispatch(p: Packet): void {
@@ -147,8 +153,8 @@ export class MqttConnection implements SessionLink {
       case 'publish': return handlePublish(this, p);
       case 'puback': case 'pubrec': case 'pubcomp': return handleAck(this, p);
       case 'pubrel': return handlePubrel(this, p);
-      case 'subscribe': this.ctlChain = this.ctlChain.then(() => handleSubscribe(this, p)).catch((err) => this.fail(err)); return;
-      case 'unsubscribe': this.ctlChain = this.ctlChain.then(() => handleUnsubscribe(this, p)).catch((err) => this.fail(err)); return;
+      case 'subscribe': this.ctlChain = (this.ctlChain ?? Promise.resolve()).then(() => handleSubscribe(this, p)).catch((err) => this.fail(err)); return;
+      case 'unsubscribe': this.ctlChain = (this.ctlChain ?? Promise.resolve()).then(() => handleUnsubscribe(this, p)).catch((err) => this.fail(err)); return;
       case 'pingreq': this.write({ cmd: 'pingresp' }); return; // [MQTT-3.12.4-1]
       case 'disconnect': return this.onDisconnect(p);
       case 'connect': return this.protocolClose(RC.PROTOCOL_ERROR, 'second CONNECT'); // [MQTT-3.1.0-2]
@@ -249,7 +255,7 @@ export class MqttConnection implements SessionLink {
     if (this.version !== 5) return this.writeBuffer(encodeV4(d, packetId, dup, this.version), 'publish');
     const { buf, newAlias } = encodeV5(d, packetId, dup, this.out, Date.now());
     if (!this.writeBuffer(buf, 'publish')) return false;
-    if (newAlias !== undefined) this.out.aliases.set(d.message.topic, newAlias);
+    if (newAlias !== undefined) (this.out.aliases as Map<string, number>).set(d.message.topic, newAlias);
     return true;
   }
 

@@ -63,9 +63,9 @@ export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
     const alias = p.properties?.topicAlias;
     if (alias !== undefined) {
       if (alias === 0 || alias > limits.topicAliasMaximum) return c.protocolClose(RC.TOPIC_ALIAS_INVALID, 'topic alias out of range'); // [MQTT-3.3.2-8, MQTT-3.3.2-9]
-      if (topic) c.inAliases.set(alias, topic);
+      if (topic) (c.inAliases ??= new Map()).set(alias, topic);
       else {
-        const known = c.inAliases.get(alias);
+        const known = c.inAliases?.get(alias);
         if (known === undefined) return c.protocolClose(RC.PROTOCOL_ERROR, 'unknown topic alias');
         topic = known;
       }

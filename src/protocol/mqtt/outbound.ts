@@ -68,7 +68,7 @@ export function encodeV4(d: Delivery, packetId: number, dup: boolean, version: 3
 
 export interface V5Outbound {
   /** Topic → alias already announced to the client. */
-  aliases: Map<string, number>;
+  aliases: ReadonlyMap<string, number>;
   /** The client's Topic Alias Maximum [MQTT-3.2.2-17]. */
   aliasMax: number;
 }

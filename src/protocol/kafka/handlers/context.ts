@@ -10,9 +10,6 @@ import type { Msg } from '../codec/schema.js';
 
 export interface KafkaSettings {
   nodeId: number;
-  /** Host and port clients are told to connect to (Metadata, FindCoordinator). */
-  advertisedHost: string;
-  advertisedPort: number;
   clusterId: string;
   /** Namespace of connections that do not authenticate (or whose identity names none). */
   namespace: string;
@@ -35,6 +32,8 @@ export interface KafkaContext {
 
 export interface ConnectionState {
   id: number;
+  /** Host and port of this connection's listener that clients are told to use (Metadata, FindCoordinator). */
+  advertised: { host: string; port: number };
   namespace: string;
   clientId: string;
   clientHost: string;

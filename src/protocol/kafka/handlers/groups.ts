@@ -12,8 +12,9 @@ export const code = (name: GroupErrorName): number => KafkaError[name];
 /** Metadata and assignments outlive the request frame: copy them out of it. */
 const copy = (b: Buffer | null): Buffer => (b ? Buffer.from(b) : Buffer.alloc(0));
 
-export function handleFindCoordinator(req: Msg, version: number, _conn: ConnectionState, ctx: KafkaContext): Msg {
-  const { nodeId, advertisedHost: host, advertisedPort: port } = ctx.settings;
+export function handleFindCoordinator(req: Msg, version: number, conn: ConnectionState, ctx: KafkaContext): Msg {
+  const { nodeId } = ctx.settings;
+  const { host, port } = conn.advertised;
   if (version >= 4) {
     return {
       throttleTimeMs: 0,

@@ -40,7 +40,7 @@ export function topicMetadata(t: TopicInfo, nodeId: number): Msg {
 }
 
 export async function handleMetadata(req: Msg, version: number, conn: ConnectionState, ctx: KafkaContext): Promise<Msg> {
-  const { nodeId, advertisedHost, advertisedPort, clusterId } = ctx.settings;
+  const { nodeId, clusterId } = ctx.settings;
   const ns = conn.namespace;
   const topics: Msg[] = [];
   const wanted = req.topics as Array<{ name: string | null; topicId: string | null }> | null;
@@ -63,7 +63,7 @@ export async function handleMetadata(req: Msg, version: number, conn: Connection
   }
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId, host: advertisedHost, port: advertisedPort, rack: null }],
+    brokers: [{ nodeId, host: conn.advertised.host, port: conn.advertised.port, rack: null }],
     clusterId,
     controllerId: nodeId,
     topics,

@@ -45,9 +45,11 @@ export class KafkaConnection {
     private readonly ctx: KafkaContext,
     private readonly metrics: KafkaMetrics,
     private readonly opts: ConnectionOptions,
+    advertised: { host: string; port: number },
   ) {
     this.state = {
       id,
+      advertised,
       namespace: ctx.settings.namespace,
       clientId: '',
       clientHost: socket.remoteAddress ?? '',
