@@ -1,14 +1,20 @@
 /**
  * Per-key lock files for FsStore, safe across processes: `<dir>/.strata-lock-<name>` created with O_EXCL.
- * A lock older than `staleMs` (its holder crashed) is taken over by renaming it away first, so of several
- * processes that find the same stale lock only one removes it. Lock hold times are a few milliseconds
- * (one stat + one rename), so a live lock is never anywhere near stale.
+ * The lock file holds "<pid> <hostname> <time>". A lock is abandoned when its holder process on this host is
+ * gone (a SIGKILL mid-write) or when it is older than `staleMs` (a holder on another host sharing the
+ * directory). It is taken over by renaming it away first, so of several processes that find the same
+ * abandoned lock only one removes it; the renamed file is checked to be the one judged abandoned and put
+ * back if a live holder's lock was caught instead. Lock hold times are a few milliseconds (one stat + one
+ * rename), so a live lock is never anywhere near stale.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { StrataError } from '../errors.js';
 
 export const RESERVED_PREFIX = '.strata-';
+
+const HOST = hostname();
 
 export interface LockOptions {
   /** A lock file older than this is considered abandoned. Default 30 s. */
@@ -32,7 +38,7 @@ export async function withLock<T>(lockPath: string, dir: string, fn: () => Promi
     try {
       const fh = await open(lockPath, 'wx');
       try {
-        await fh.writeFile(`${process.pid} ${new Date().toISOString()}\n`);
+        await fh.writeFile(`${process.pid} ${HOST} ${new Date().toISOString()}\n`);
       } finally {
         await fh.close();
       }
@@ -60,19 +66,37 @@ export async function withLock<T>(lockPath: string, dir: string, fn: () => Promi
 
 async function breakIfStale(lockPath: string, staleMs: number): Promise<void> {
   let st;
+  let owner: string;
   try {
     st = await stat(lockPath);
+    owner = await readFile(lockPath, 'utf8');
   } catch {
     return; // released meanwhile
   }
-  if (Date.now() - st.mtimeMs < staleMs) return;
+  if (Date.now() - st.mtimeMs < staleMs && !holderIsDead(owner)) return;
   const aside = `${lockPath}.stale-${randomBytes(6).toString('hex')}`;
   try {
     await rename(lockPath, aside);
   } catch {
     return; // someone else took it over first
   }
+  const caught = await readFile(aside, 'utf8').catch(() => owner);
+  // Another process broke the same lock and took a fresh one between our read and our rename: give it back.
+  if (caught !== owner) await link(aside, lockPath).catch(() => {});
   await unlink(aside).catch(() => {});
+}
+
+/** True when the lock names a process on this host that no longer exists. */
+export function holderIsDead(owner: string): boolean {
+  const [pidText, host] = owner.split(' ');
+  const pid = Number(pidText);
+  if (host !== HOST || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return code(err) === 'ESRCH';
+  }
 }
 
 export function ioError(err: unknown, path: string, what: string): StrataError {

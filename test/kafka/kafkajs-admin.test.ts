@@ -1,6 +1,7 @@
 /**
  * kafkajs admin against Strata: CreateTopics (incl. configs and errors), CreatePartitions, DescribeConfigs,
- * ListOffsets (earliest, latest, by timestamp), ListGroups/DescribeGroups, DeleteTopics.
+ * ListOffsets (earliest, latest, by timestamp), ListGroups/DescribeGroups, OffsetCommit of an empty group
+ * (setOffsets), DeleteGroups, DeleteTopics.
  */
 import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +71,14 @@ describe('kafkajs admin against Strata', () => {
     expect(described.groups[0]).toMatchObject({ groupId: 'ka-group', state: 'Stable', protocol: 'RoundRobinAssigner' });
     expect(described.groups[0].members).toHaveLength(1);
     expect(described.groups[1].state).toBe('Dead');
+    await expect(admin.deleteGroups(['ka-group'])).rejects.toThrow(); // NON_EMPTY_GROUP
     await consumer.disconnect();
+    await admin.setOffsets({ groupId: 'ka-group', topic: 'ka-g', partitions: [{ partition: 0, offset: '0' }] });
+    expect(await broker.log.listGroups('default')).toContain('ka-group');
+    const deleted = await admin.deleteGroups(['ka-group']);
+    expect(deleted).toEqual([{ groupId: 'ka-group', errorCode: 0 }]);
+    expect(await broker.log.listGroups('default')).not.toContain('ka-group');
+    await expect(admin.deleteGroups(['ka-group'])).rejects.toThrow(); // GROUP_ID_NOT_FOUND
 
     await admin.deleteTopics({ topics: ['ka-g'] });
     expect(broker.log.getTopic('default', 'ka-g')).toBeUndefined();

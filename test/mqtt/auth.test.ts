@@ -96,6 +96,24 @@ describe('users file on the broker', () => {
     expect(file.users.late.acl).toEqual([{ action: 'all', topic: 'x/#' }]);
   });
 
+  it('namespaces are tenants: users of different namespaces never see each other', async () => {
+    const { tb, path } = await setup(false);
+    await addUser(path, 't1', 'p', { namespace: 'tenant1' });
+    await addUser(path, 't2', 'p', { namespace: 'tenant2' });
+    await sleep(1100);
+    const a = await connectCollect(tb, { username: 't1', password: 'p' });
+    const b = await connectCollect(tb, { username: 't2', password: 'p' });
+    await a.client.subscribeAsync('#', { qos: 1 });
+    await b.client.subscribeAsync('#', { qos: 1 });
+    await a.client.publishAsync('same/topic', 'from-t1', { qos: 1, retain: true });
+    await b.client.publishAsync('same/topic', 'from-t2', { qos: 1 });
+    expect((await a.got.wait(1))[0]!.payload.toString()).toBe('from-t1');
+    expect((await b.got.wait(1))[0]!.payload.toString()).toBe('from-t2');
+    await sleep(100);
+    expect(a.got.messages.length + b.got.messages.length).toBe(2);
+    expect(tb.broker.space('tenant2').retained.size).toBe(0);
+  });
+
   it('anonymous clients are accepted only when allowed', async () => {
     const { tb } = await setup(true);
     await connect(tb, {});

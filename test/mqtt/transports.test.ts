@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachWebSocket } from '../../src/protocol/mqtt/websocket.js';
+import { UsersAuth } from '../../src/auth/users.js';
 import { closeAll, connect, connectCollect, startBroker, type TestBroker } from './helpers.js';
 
 const running: TestBroker[] = [];
@@ -32,6 +33,26 @@ describe('transports', () => {
     const pub = await connect(port, { ...common, protocolVersion: 5 });
     await pub.publishAsync('tls/x', 'secure', { qos: 1 });
     expect((await got.wait(1))[0]!.payload.toString()).toBe('secure');
+  });
+
+  it('TLS client certificates: the verified CN is the user, clients without one are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-mtls-'));
+    const ssl = (...a: string[]) => execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=test-ca', '-days', '1', '-keyout', 'ca.key', '-out', 'ca.pem');
+    for (const [name, cn] of [['server', 'localhost'], ['client', 'device-7']]) {
+      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', `${name}.pem`);
+    }
+    const users = new UsersAuth({ path: join(dir, 'none.json'), allowAnonymous: false });
+    await users.load();
+    const tb = await broker({ server: { authenticator: users, authorizer: users } });
+    const f = (n: string) => readFileSync(join(dir, n));
+    const port = await tb.server.listenTls(0, '127.0.0.1', { cert: f('server.pem'), key: f('server.key'), ca: f('ca.pem'), requestCert: true, rejectUnauthorized: false });
+    const common = { protocol: 'mqtts' as const, host: '127.0.0.1', port, ca: f('ca.pem'), rejectUnauthorized: false };
+    await connect(port, { ...common, key: f('client.key'), cert: f('client.pem') });
+    const session = [...tb.server.connections].find((c) => c.identity?.user === 'device-7');
+    expect(session).toBeDefined();
+    await expect(connect(port, common)).rejects.toThrow(/Not authorized/i);
   });
 
   it('MQTT over WebSocket on an HTTP server path', async () => {

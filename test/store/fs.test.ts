@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsStore } from '../../src/store/fs.js';
@@ -77,6 +78,30 @@ describe('FsStore specifics', () => {
     await s.put('k', Buffer.from('2'));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
     expect((await s.get('k')).body.toString()).toBe('2');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes over at once a lock whose holder on this host was killed', async () => {
+    const dir = await tempDir();
+    const s = new FsStore({ dir, lock: { staleMs: 60_000 } });
+    await s.put('k', Buffer.from('1'));
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    const pid = child.pid!;
+    await writeFile(join(dir, '.strata-lock-k'), `${pid} ${hostname()} ${new Date().toISOString()}\n`);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const t0 = Date.now();
+    await s.put('k', Buffer.from('2'));
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await s.get('k')).body.toString()).toBe('2');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits for a lock whose holder is alive', async () => {
+    const dir = await tempDir();
+    const s = new FsStore({ dir, lock: { staleMs: 60_000, timeoutMs: 300 } });
+    await writeFile(join(dir, '.strata-lock-k'), `${process.ppid} ${hostname()} ${new Date().toISOString()}\n`);
+    await expectCode(s.put('k', Buffer.from('2')), 'STRATA_ERR_STORE_IO');
     await rm(dir, { recursive: true, force: true });
   });
 

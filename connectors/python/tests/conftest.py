@@ -23,7 +23,7 @@ class Strata:
         env["STRATA_LOG_LEVEL"] = "info"
         self.proc = subprocess.Popen(
             ["node", str(ROOT / "bin" / "strata.js"), "start", "--http-port", "0", "--mqtt-port", "0", "--kafka-port", "0",
-             "--data-dir", str(tmp / "data"), "--mount-poll-interval", "200ms"],
+             "--data-dir", str(tmp / "data"), "--mount-poll-interval", "200ms", "--mount-allowed-dirs", str(tmp / "src")],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=str(ROOT), text=True)
         self.lines = []
         self.port = None

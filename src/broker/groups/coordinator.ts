@@ -92,6 +92,19 @@ export class GroupCoordinator {
     return [...out.values()];
   }
 
+  /** Deletes a group without members and its committed offsets. */
+  async delete(namespace: string, groupId: string): Promise<GroupErrorName> {
+    const g = this.group(namespace, groupId, false);
+    if (g && g.size > 0) return 'NON_EMPTY_GROUP';
+    if (!g && !(await this.log.listGroups(namespace)).includes(groupId)) return 'GROUP_ID_NOT_FOUND';
+    await this.log.deleteGroup(namespace, groupId);
+    if (g) {
+      g.close();
+      this.groups.delete(this.key(namespace, groupId));
+    }
+    return 'NONE';
+  }
+
   /** Stops every timer and answers pending joins/syncs (shutdown). */
   close(): void {
     for (const g of this.groups.values()) g.close();

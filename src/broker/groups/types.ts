@@ -16,7 +16,9 @@ export type GroupErrorName =
   | 'INVALID_SESSION_TIMEOUT'
   | 'INVALID_GROUP_ID'
   | 'COORDINATOR_NOT_AVAILABLE'
-  | 'GROUP_MAX_SIZE_REACHED';
+  | 'GROUP_MAX_SIZE_REACHED'
+  | 'NON_EMPTY_GROUP'
+  | 'GROUP_ID_NOT_FOUND';
 
 export interface ProtocolMetadata {
   name: string;

@@ -52,6 +52,7 @@ export function mountsComponent(): Component {
         topicExists: (ns, topic) => log?.getTopic(ns, topic) !== undefined,
         logger,
         mount: { pollIntervalMs: c.mountPollInterval },
+        allowedDirs: c.mountAllowedDirs,
       });
       await registry.start();
       const batches = new BatchService({ log, mounts: registry, logger });

@@ -3,6 +3,8 @@
  * reopens them on start. Sources are opened through a factory (the node passes one that builds an S3Store
  * from the broker's S3 endpoint/credentials); reads go through a RangeReader factory (the tiered cache).
  */
+import { realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { StrataError } from '../../errors.js';
 import { isValidName, type Keys } from '../../store/keys.js';
@@ -26,6 +28,8 @@ export interface MountRegistryOptions {
   topicExists?: (ns: string, topic: string) => boolean;
   logger?: Logger;
   mount?: Partial<MountOptions>;
+  /** Directories file:// mounts may read; undefined = any (tests), [] = file:// mounts refused. */
+  allowedDirs?: string[];
 }
 
 export class MountRegistry {
@@ -54,7 +58,8 @@ export class MountRegistry {
     if (!isValidName(namespace) || !isValidName(topic)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid namespace or topic name: ${namespace}/${topic}`);
     const format = (input.format ?? 'raw') as MountFormat;
     if (!MOUNT_FORMATS.includes(format)) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `unknown mount format "${input.format}": expected ${MOUNT_FORMATS.join(', ')}`);
-    parseSource(input.source);
+    const parsed = parseSource(input.source);
+    if (parsed.kind === 'file') await this.checkAllowed(parsed.dir);
     const id = `${namespace}/${topic}`;
     if (this.mounts.has(id) || this.creating.has(id) || this.options.topicExists?.(namespace, topic)) {
       throw new StrataError('STRATA_ERR_MOUNT_EXISTS', `${id} already exists`, { details: { namespace, topic } });
@@ -77,6 +82,17 @@ export class MountRegistry {
     } finally {
       this.creating.delete(id);
     }
+  }
+
+  private async checkAllowed(dir: string): Promise<void> {
+    const allowed = this.options.allowedDirs;
+    if (allowed === undefined) return;
+    const real = await realpath(dir).catch(() => resolve(dir));
+    for (const a of allowed) {
+      const root = await realpath(a).catch(() => resolve(a));
+      if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)) return;
+    }
+    throw new StrataError('STRATA_ERR_INVALID_REQUEST', allowed.length === 0 ? 'file:// mounts are disabled: list the directories they may read in mountAllowedDirs (STRATA_MOUNT_ALLOWED_DIRS)' : `${dir} is not inside mountAllowedDirs`, { details: { dir } });
   }
 
   get(ns: string, topic: string): Mount | undefined {

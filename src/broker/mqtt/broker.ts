@@ -13,6 +13,7 @@ import { SubscriptionTrie } from './trie.js';
 import { parseShared, topicMatches } from './topic.js';
 import { NEVER_EXPIRES, type Message, type Subscription } from './types.js';
 import { replaySessions } from './replay.js';
+import { LogAppender } from './appender.js';
 
 export interface BrokerMetrics {
   routed(n: number): void;
@@ -62,11 +63,11 @@ export class Broker {
   private readonly saving = new Map<Session, Promise<void>>();
   private readonly hooks: SessionHooks;
   private flushTimer: NodeJS.Timeout | undefined;
-  private appendQueue = new Map<string, { message: Message; resolve: (o: number) => void; reject: (e: unknown) => void }[]>();
-  private appendScheduled = false;
+  private readonly appender: LogAppender;
 
   constructor(options: BrokerOptions) {
     this.persistence = options.persistence;
+    this.appender = new LogAppender(options.persistence);
     this.logger = options.logger;
     this.metrics = options.metrics ?? NOOP_METRICS;
     this.maxQueued = options.maxQueuedMessages ?? 1000;
@@ -189,15 +190,7 @@ export class Broker {
     if (will && sendWill) {
       const delay = Math.min(will.delay, session.expiryInterval);
       if (delay === 0) void this.publishSafe(session.namespace, will.message);
-      else {
-        session.will = will;
-        session.willTimer = setTimeout(() => {
-          session.will = undefined;
-          session.willTimer = undefined;
-          void this.publishSafe(session.namespace, will.message);
-        }, delay * 1000);
-        session.willTimer.unref();
-      }
+      else this.scheduleWill(session, will, delay);
     }
     if (session.expiryInterval === 0) return this.expire(session);
     if (session.persistent) void this.save(session).catch((err) => this.logger.warn({ err }, 'session save failed'));
@@ -205,6 +198,17 @@ export class Broker {
       session.expiryTimer = setTimeout(() => this.expire(session), session.expiryInterval * 1000);
       session.expiryTimer.unref();
     }
+  }
+
+  /** Publishes the will after `delay` seconds unless the client comes back first; persisted with the session. */
+  scheduleWill(session: Session, will: { message: Message; delay: number }, delay: number): void {
+    session.will = will;
+    session.willTimer = setTimeout(() => {
+      session.will = undefined;
+      session.willTimer = undefined;
+      void this.publishSafe(session.namespace, will.message).then(() => (session.persistent && !session.ended ? this.save(session) : undefined));
+    }, delay * 1000);
+    session.willTimer.unref();
   }
 
   /** The session ended: a pending will goes out now [MQTT-3.1.3-9], state is dropped. */
@@ -292,7 +296,7 @@ export class Broker {
     for (const rule of this.logTopics) if (topicMatches(rule.filter, message.topic)) waits.push(this.persistence.export(namespace, rule.topic, message));
     const targets = route(space.trie, space.sessions, message);
     const needLog = message.qos > 0 && targets.some((t) => t.qos > 0 && t.session.persistent);
-    if (needLog) waits.push(this.appendLog(namespace, message).then((o) => (message.logOffset = o)));
+    if (needLog) waits.push(this.appender.append(namespace, message).then((o) => (message.logOffset = o)));
     const deliver = (): void => {
       for (const t of targets) t.session.deliver({ message, qos: t.qos, retain: t.retain, subscriptionIds: t.subscriptionIds });
       this.stats.routed += targets.length;
@@ -306,30 +310,5 @@ export class Broker {
       }
     }
     return Promise.all(waits).then(deliver);
-  }
-
-  /** Appends to the session message log, coalescing the appends of one tick into one call. */
-  private appendLog(namespace: string, message: Message): Promise<number> {
-    return new Promise((resolve, reject) => {
-      let q = this.appendQueue.get(namespace);
-      if (!q) this.appendQueue.set(namespace, (q = []));
-      q.push({ message, resolve, reject });
-      if (!this.appendScheduled) {
-        this.appendScheduled = true;
-        setImmediate(() => this.flushAppends());
-      }
-    });
-  }
-
-  private flushAppends(): void {
-    this.appendScheduled = false;
-    const queues = this.appendQueue;
-    this.appendQueue = new Map();
-    for (const [ns, q] of queues) {
-      this.persistence.append(ns, q.map((e) => e.message)).then(
-        (offsets) => q.forEach((e, i) => e.resolve(offsets[i]!)),
-        (err) => q.forEach((e) => e.reject(err)),
-      );
-    }
   }
 }

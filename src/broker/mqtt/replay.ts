@@ -9,6 +9,7 @@ import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { parseShared, topicMatches } from './topic.js';
 import type { SessionSnapshot } from './types.js';
+import { fromDocument } from './record-codec.js';
 
 const CHUNK = 1000;
 
@@ -33,6 +34,11 @@ export async function replaySessions(broker: Broker, snapshots: Promise<SessionS
       else space.trie.add(sub.filter, s.clientId, sub);
     }
     space.sessions.set(s.clientId, s);
+    if (snap.will) {
+      // the connection was lost with the node: its will is due, counted from the restart
+      const message = { ...fromDocument(Buffer.from(snap.will.document, 'base64')), retain: snap.will.retain };
+      broker.scheduleWill(s, { message, delay: snap.will.delay }, Math.min(snap.will.delay, s.expiryInterval));
+    }
     if (!s.expiresNever()) {
       const left = since + s.expiryInterval * 1000 - now;
       s.expiryTimer = setTimeout(() => broker.expire(s), left);

@@ -6,6 +6,7 @@
 import type { QoS } from 'mqtt-packet';
 import type { Message, SessionSnapshot, Subscription } from './types.js';
 import { NEVER_EXPIRES } from './types.js';
+import { toDocument } from './record-codec.js';
 
 /** One message on its way to this session. */
 export interface Delivery {
@@ -84,6 +85,7 @@ export class Session {
       subscriptions: [...this.subscriptions.values()],
       cursor: this.currentCursor(),
       disconnectedAt: this.disconnectedAt,
+      ...(this.will ? { will: { document: toDocument(this.will.message).toString('base64'), delay: this.will.delay, retain: this.will.message.retain } } : {}),
     };
   }
 

@@ -52,6 +52,8 @@ export interface SessionSnapshot {
   disconnectedAt?: number;
   /** Namespace (tenant) the session belongs to. */
   namespace: string;
+  /** The will not yet published (base64 of a retained-message document), with its delay in seconds. */
+  will?: { document: string; delay: number; retain: boolean };
 }
 
 export const NEVER_EXPIRES = 0xffffffff;

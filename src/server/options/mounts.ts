@@ -30,6 +30,14 @@ export const MOUNT_OPTIONS = [
     doc: 'SSD tier budget of the mount read cache, under `<cacheDir>/mounts/`; 0 = memory only.',
   },
   {
+    name: 'mountAllowedDirs',
+    type: 'list',
+    group: 'mounts',
+    default: [],
+    defaultDoc: '(none)',
+    doc: 'Local directories that `file://` mounts may read (a mount must lie inside one). Empty = `file://` mounts are refused, so the HTTP API cannot expose the host filesystem.',
+  },
+  {
     name: 'mountSourceLatency',
     type: 'duration',
     group: 'mounts',

@@ -1,6 +1,7 @@
 /** Every API Strata implements, by key. ApiVersions advertises exactly this table. */
 import type { ApiDef } from '../codec/api.js';
 import { CreatePartitions } from './create-partitions.js';
+import { DeleteGroups } from './delete-groups.js';
 import { CreateTopics } from './create-topics.js';
 import { DeleteTopics } from './delete-topics.js';
 import { DescribeConfigs } from './describe-configs.js';
@@ -43,6 +44,7 @@ export const APIS: readonly ApiDef[] = [
   DescribeConfigs,
   SaslAuthenticate,
   CreatePartitions,
+  DeleteGroups,
 ];
 
 export const API_BY_KEY: ReadonlyMap<number, ApiDef> = new Map(APIS.map((a) => [a.key, a]));

@@ -4,7 +4,7 @@
  */
 import type { GroupErrorName } from '../../../broker/groups/types.js';
 import type { Msg } from '../codec/schema.js';
-import { KafkaError } from '../error-codes.js';
+import { KafkaError, kafkaErrorOf } from '../error-codes.js';
 import type { ConnectionState, KafkaContext } from './context.js';
 
 export const code = (name: GroupErrorName): number => KafkaError[name];
@@ -100,4 +100,16 @@ export async function handleListGroups(req: Msg, _version: number, conn: Connect
     .filter((g) => states.length === 0 || states.includes(g.state.toLowerCase()))
     .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state }));
   return { throttleTimeMs: 0, errorCode: KafkaError.NONE, groups };
+}
+
+export async function handleDeleteGroups(req: Msg, _version: number, conn: ConnectionState, ctx: KafkaContext): Promise<Msg> {
+  const results = [];
+  for (const groupId of req.groupsNames as string[]) {
+    try {
+      results.push({ groupId, errorCode: code(await ctx.groups.delete(conn.namespace, groupId)) });
+    } catch (err) {
+      results.push({ groupId, errorCode: kafkaErrorOf(err) });
+    }
+  }
+  return { throttleTimeMs: 0, results };
 }

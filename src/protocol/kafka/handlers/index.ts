@@ -2,7 +2,7 @@
 import { handleCreatePartitions, handleCreateTopics, handleDeleteTopics, handleDescribeConfigs } from './admin.js';
 import type { Handler } from './context.js';
 import { handleFetch } from './fetch.js';
-import { handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './groups.js';
+import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleSyncGroup } from './groups.js';
 import { handleListOffsets } from './list-offsets.js';
 import { handleMetadata } from './metadata.js';
 import { handleOffsetCommit, handleOffsetFetch } from './offsets.js';
@@ -43,4 +43,5 @@ export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [32, handleDescribeConfigs],
   [36, handleSaslAuthenticate],
   [37, handleCreatePartitions],
+  [42, handleDeleteGroups],
 ]);
