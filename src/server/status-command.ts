@@ -19,6 +19,9 @@ export interface StatusReport {
   ready: boolean;
   version?: string;
   components: Record<string, { ready: boolean; reason?: string }>;
+  /** From GET /v1/status (absent on brokers without it). */
+  uptimeSeconds?: number;
+  listeners?: Record<string, number>;
   error?: string;
 }
 
@@ -36,7 +39,9 @@ export async function fetchStatus(url: string, timeoutMs = 5000): Promise<Status
     const body = (await ready.json()) as Readyz;
     const metrics = await fetch(`${base}/metrics`, { signal }).then((r) => (r.ok ? r.text() : ''), () => '');
     const version = /^strata_build_info\{(?:[^}]*,)?version="([^"]+)"/m.exec(metrics)?.[1];
-    return { url: base, reachable: true, ready: ready.status === 200, version, components: body.components ?? {} };
+    type Extra = { uptimeSeconds?: number; listeners?: Record<string, number> };
+    const extra: Extra = await fetch(`${base}/v1/status`, { signal }).then((r) => (r.ok ? (r.json() as Promise<Extra>) : {}), () => ({}));
+    return { url: base, reachable: true, ready: ready.status === 200, version, components: body.components ?? {}, uptimeSeconds: extra.uptimeSeconds, listeners: extra.listeners };
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
     return { url: base, reachable: false, ready: false, components: {}, error: `cannot reach ${base} (${cause})` };
@@ -66,6 +71,7 @@ export async function runStatusCommand(argv: string[], io: Io, env: NodeJS.Proce
     const width = Math.max(9, ...rows.map(([n]) => n.length));
     const lines = [`strata ${report.version ?? '?'} at ${report.url}: ${report.ready ? 'ready' : 'NOT READY'}`, '', `${'component'.padEnd(width)}  ready  reason`];
     for (const [name, c] of rows) lines.push(`${name.padEnd(width)}  ${(c.ready ? 'yes' : 'NO').padEnd(5)}  ${c.reason ?? ''}`.trimEnd());
+    if (report.listeners) lines.push('', `listeners: ${Object.entries(report.listeners).map(([p, port]) => `${p} ${port}`).join(', ')}; up ${report.uptimeSeconds ?? '?'} s`);
     io.out(lines.join('\n') + '\n');
   }
   return report.ready ? 0 : report.reachable ? 1 : 3;

@@ -3,15 +3,21 @@
  * processes. Topics create/list/describe/delete, records produced over HTTP seen in describe, group lag after a
  * Kafka client (kafkajs) commits offsets, --json output, and the exit codes (1 broker error, 2 usage, 3 unreachable).
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStrata, startStrata, type StrataProcess } from '../support/process.js';
 
 let s: StrataProcess;
 let url: string;
+const files = mkdtempSync(join(tmpdir(), 'strata-cli-mount-'));
 
 beforeAll(async () => {
-  s = await startStrata();
+  mkdirSync(join(files, 'data'));
+  for (let i = 0; i < 3; i++) writeFileSync(join(files, 'data', `${i}.jsonl`), '{"a":1}\n{"a":2}\n');
+  s = await startStrata({ env: { STRATA_MOUNT_ALLOWED_DIRS: files } });
   url = `http://127.0.0.1:${s.httpPort}`;
 }, 120_000);
 afterAll(async () => {
@@ -127,6 +133,10 @@ describe('status, cache stats and exit codes', () => {
     const status = (await (await fetch(`${url}/v1/status`)).json()) as { version: string; uptimeSeconds: number; listeners: Record<string, number>; ready: boolean };
     expect(status).toMatchObject({ ready: true, listeners: { http: s.httpPort, kafka: s.kafkaPort, mqtt: s.mqttPort } });
     expect(status.uptimeSeconds).toBeGreaterThan(0);
+    const human = await cli('status');
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^listeners: .*http ${s.httpPort}.*; up [\\d.]+ s$`, 'm'));
+    expect(JSON.parse((await cli('status', '--json')).stdout)).toMatchObject({ ready: true, listeners: { http: s.httpPort } });
 
     expect((await cli('topics', 'describe', 'no-such-topic')).code).toBe(1);
     for (const bad of [['topics', 'list', '--bogus'], ['topics', 'frobnicate'], ['topics'], ['groups', 'describe'], ['topics', 'create', 'x', '--partitions', 'many'], ['namespaces', 'list', 'extra']]) {
@@ -150,5 +160,21 @@ describe('status, cache stats and exit codes', () => {
     const viaEnv = await runStrata(['groups', 'list'], { env: { STRATA_URL: `http://127.0.0.1:${closed}` } });
     expect(viaEnv.code).toBe(3);
     expect((await runStrata(['status', '--url', `http://127.0.0.1:${closed}`])).code).toBe(3);
+  }, 60_000);
+});
+
+describe('strata mounts', () => {
+  it('create (delegated to strata mount), list, describe --wait, delete', async () => {
+    const created = await cli('mounts', 'create', `file://${join(files, 'data')}`, '--topic', 'default/lines', '--format', 'jsonl');
+    expect(created.code, created.stderr).toBe(0);
+    const described = await cli('mounts', 'describe', 'lines', '--wait', '--json');
+    expect(described.code, described.stderr).toBe(0);
+    expect(JSON.parse(described.stdout)).toMatchObject({ topic: 'lines', format: 'jsonl', highWatermark: 6, progress: { objectsIndexed: 3, objectsTotal: 3, listing: false } });
+    const list = await cli('mounts', 'list');
+    expect(list.stdout).toMatch(/^TOPIC +SOURCE +FORMAT +RECORDS +OBJECTS +STATE\n/);
+    expect(list.stdout).toMatch(/^lines +file:\/\/\S+ +jsonl +6 +3\/3 +ready$/m);
+    expect((await cli('mounts', 'describe', 'default/lines')).stdout).toMatch(/^objects: +3 indexed \/ 3 discovered$/m);
+    expect((await cli('mounts', 'delete', 'lines')).stdout).toBe('deleted mount default/lines\n');
+    expect((await cli('mounts', 'describe', 'lines')).code).toBe(1);
   }, 60_000);
 });

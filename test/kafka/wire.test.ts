@@ -19,6 +19,14 @@ import { RawClient } from './support/raw-client.js';
 import { startTestBroker, type TestBroker } from './support/broker.js';
 
 let broker: TestBroker;
+
+function* decodeBatches(records: Buffer | null): Generator<Buffer> {
+  for (let pos = 0; records && pos < records.length; ) {
+    const size = 12 + records.readInt32BE(pos + 8);
+    yield records.subarray(pos, pos + size);
+    pos += size;
+  }
+}
 beforeAll(async () => {
   broker = await startTestBroker({ maxRequestBytes: 1024 * 1024 });
   await broker.log.createTopic('default', 'wire', { partitions: 1 });
@@ -67,6 +75,21 @@ describe('Kafka wire protocol', () => {
     for (let i = 0; i < 3; i++) ids.push((await c.frame()).readInt32BE(0));
     expect(ids).toEqual([1, 2, 3]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    c.close();
+  });
+
+  it('applies max_bytes and partition_max_bytes, returning the first batch whole (KIP-74)', async () => {
+    await broker.log.createTopic('default', 'limits', { partitions: 2 });
+    for (const p of [0, 1]) for (let i = 0; i < 3; i++) await broker.log.append('default', 'limits', p, [{ value: Buffer.alloc(1000, i) }]);
+    const c = await RawClient.open(broker.port);
+    const fetch = async (maxBytes: number, partitionMaxBytes: number) => {
+      const r = await c.request(Fetch, 11, { maxWaitMs: 0, minBytes: 1, maxBytes, topics: [{ topic: 'limits', partitions: [0, 1].map((partition) => ({ partition, fetchOffset: 0, partitionMaxBytes })) }] });
+      return (r.responses[0].partitions as Array<{ records: Buffer | null }>).map((p) => [...decodeBatches(p.records)].length);
+    };
+    expect(await fetch(1, 1)).toEqual([1, 0]); // limits below one batch: still one batch, then nothing
+    const one = (await broker.log.read('default', 'limits', 0, 0, { maxBytes: 1 })).batches[0].length;
+    expect(await fetch(1 << 20, Math.floor(2.5 * one))).toEqual([2, 2]);
+    expect(await fetch(Math.floor(3.5 * one), 1 << 20)).toEqual([3, 0]);
     c.close();
   });
 
@@ -129,6 +152,23 @@ describe('Kafka wire protocol', () => {
       await stillServes();
     });
   }
+
+  it('with SASL required: allows ApiVersions, closes on other requests and on large frames before login', async () => {
+    const sasl = await startTestBroker({ saslRequired: true, authenticate: async () => ({}) });
+    try {
+      const c = await RawClient.open(sasl.port);
+      expect((await c.request(ApiVersions, 3, { clientSoftwareName: 'a', clientSoftwareVersion: 'b' })).errorCode).toBe(0);
+      c.write(encodeRequest(Metadata, 12, 2, 'x', { topics: null }));
+      await c.whenClosed();
+      const big = await RawClient.open(sasl.port);
+      const header = Buffer.alloc(4);
+      header.writeInt32BE(600 * 1024);
+      big.write(header);
+      await big.whenClosed();
+    } finally {
+      await sasl.stop();
+    }
+  });
 
   it('survives fuzzed frames: every one is answered or closed, never hangs', async () => {
     await fc.assert(

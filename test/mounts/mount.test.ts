@@ -117,4 +117,23 @@ describe('mounts over an in-memory source', () => {
     expect(await readAll(r1, 't')).toEqual(['a', 'b', 'c', 'x', 'y']);
     expect(await readAll(r2, 't')).toEqual(['a', 'b', 'c', 'x', 'y']);
   });
+
+  it('file:// mounts only inside mountAllowedDirs', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'strata-mount-'));
+    mkdirSync(join(root, 'ok', 'sub'), { recursive: true });
+    writeFileSync(join(root, 'ok', 'sub', 'f.txt'), 'hello');
+    const none = new MountRegistry({ store: new MemoryStore('m1'), keys: new Keys(), allowedDirs: [] });
+    const some = new MountRegistry({ store: new MemoryStore('m2'), keys: new Keys(), allowedDirs: [join(root, 'ok')], mount: { pollIntervalMs: 3_600_000 } });
+    open.push(none, some);
+    await expect(none.create({ namespace: 'ns', topic: 'f', source: `file://${root}/ok` })).rejects.toThrow(/disabled/);
+    await expect(some.create({ namespace: 'ns', topic: 'f', source: `file://${root}` })).rejects.toThrow(/not inside/);
+    await expect(some.create({ namespace: 'ns', topic: 'f', source: `file://${root}/ok/../` })).rejects.toThrow(/not inside/);
+    await some.create({ namespace: 'ns', topic: 'f', source: `file://${root}/ok` });
+    await some.require('ns', 'f').refresh();
+    const r = await some.require('ns', 'f').readOne(0);
+    expect([r.key?.toString(), r.value.toString()]).toEqual(['sub/f.txt', 'hello']);
+  });
 });

@@ -64,6 +64,22 @@ describe.each([4, 5] as const)('restart (protocol %i)', (protocolVersion) => {
   });
 });
 
+describe('wills across a crash', () => {
+  it('the will of a persistent session connected when the node died is published after the restart', async () => {
+    const store = new MemoryStore();
+    const a = await node(store);
+    const will = { topic: 'status/dev1', payload: Buffer.from('offline'), qos: 1 as const, retain: true, properties: { willDelayInterval: 1 } };
+    await connect(a.tb, { protocolVersion: 5, clientId: 'dev1', clean: false, properties: { sessionExpiryInterval: 600 }, will });
+    await a.tb.server.close(); // crash
+    const b = await node(store);
+    const { client, got } = await connectCollect(b.tb, { protocolVersion: 5 });
+    await client.subscribeAsync('status/#', { qos: 1 });
+    const [m] = await got.wait(1, 4000);
+    expect(m!.payload.toString()).toBe('offline');
+    expect(b.tb.broker.space('default').retained.get('status/dev1')?.payload.toString()).toBe('offline');
+  });
+});
+
 describe('mqttLogTopics', () => {
   it('appends matching publishes to a log topic readable through the TopicLog', async () => {
     const store = new MemoryStore();

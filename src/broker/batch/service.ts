@@ -82,7 +82,7 @@ export class BatchService {
       const limit = Math.min(hwm, offset + maxRecords);
       for (let o = offset; o < limit; ) {
         // read ahead in small parallel waves, stop at the byte budget
-        const wave = Array.from({ length: Math.min(16, limit - o) }, (_, i) => o + i);
+        const wave = Array.from({ length: Math.min(32, limit - o) }, (_, i) => o + i);
         const got = await Promise.all(wave.map((w) => m.readOne(w, `batch:${ns}/${topic}`)));
         for (const r of got) {
           if (records.length > 0 && bytes + r.value.length > maxBytes) return { records, nextOffset: r.offset, highWatermark: hwm };

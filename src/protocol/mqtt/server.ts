@@ -128,8 +128,11 @@ export class MqttServer {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.stopSys();
-    await Promise.all(this.listeners.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // stop accepting first; net.Server.close() resolves only once every connection is gone
+    const closed = Promise.all(this.listeners.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const c of [...this.connections]) c.protocolClose(0x8b, 'server shutting down');
+    for (const c of [...this.connections]) c.stream.destroy();
+    await closed;
     this.metrics.close();
   }
 }

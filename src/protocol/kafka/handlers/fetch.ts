@@ -28,36 +28,38 @@ interface Got {
   bytes: number;
 }
 
+/** Reads every partition concurrently, then applies the response budget in request order. */
 async function readOnce(ctx: KafkaContext, ns: string, wanted: Wanted[], maxBytes: number, signal: AbortSignal): Promise<Got[]> {
-  let budget = maxBytes;
-  const out: Got[] = [];
-  for (const w of wanted) {
+  const reads = wanted.map(async (w): Promise<Got> => {
     if (w.topic === undefined || !ctx.log.getTopic(ns, w.topic)) {
-      out.push({ w, errorCode: w.byId ? KafkaError.UNKNOWN_TOPIC_ID : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, bytes: 0 });
-      continue;
+      return { w, errorCode: w.byId ? KafkaError.UNKNOWN_TOPIC_ID : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, bytes: 0 };
     }
     try {
-      const first = budget === maxBytes;
-      const limit = first ? w.maxBytes : Math.min(w.maxBytes, budget);
-      if (limit <= 0) {
-        const read = await ctx.log.read(ns, w.topic!, w.partition, w.offset, { maxBytes: 1, signal });
-        out.push({ w, errorCode: KafkaError.NONE, read: { ...read, batches: [] }, bytes: 0 });
-        continue;
-      }
-      const read = await ctx.log.read(ns, w.topic!, w.partition, w.offset, { maxBytes: limit, signal });
-      let bytes = 0;
-      const batches: Buffer[] = [];
-      for (const b of read.batches) {
-        if (bytes > 0 && bytes + b.length > limit) break;
-        batches.push(b);
-        bytes += b.length;
-      }
-      budget -= bytes;
-      out.push({ w, errorCode: KafkaError.NONE, read: { ...read, batches }, bytes });
+      const read = await ctx.log.read(ns, w.topic, w.partition, w.offset, { maxBytes: Math.max(1, Math.min(w.maxBytes, maxBytes)), signal });
+      return { w, errorCode: KafkaError.NONE, read, bytes: 0 };
     } catch (err) {
       ctx.logger.debug({ err, topic: w.topic, partition: w.partition, offset: w.offset }, 'kafka fetch read failed');
-      out.push({ w, errorCode: kafkaErrorOf(err), bytes: 0 });
+      return { w, errorCode: kafkaErrorOf(err), bytes: 0 };
     }
+  });
+  const out = await Promise.all(reads);
+  let budget = maxBytes;
+  let first = true;
+  for (const g of out) {
+    if (!g.read) continue;
+    const cap = Math.min(g.w.maxBytes, budget);
+    const batches: Buffer[] = [];
+    let bytes = 0;
+    for (const b of g.read.batches) {
+      // KIP-74: the first batch of the first non-empty partition goes out whole, whatever the limits
+      if (!(first && bytes === 0) && bytes + b.length > cap) break;
+      batches.push(b);
+      bytes += b.length;
+    }
+    if (bytes > 0) first = false;
+    budget -= bytes;
+    g.read = { ...g.read, batches };
+    g.bytes = bytes;
   }
   return out;
 }

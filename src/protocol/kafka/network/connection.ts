@@ -30,6 +30,8 @@ interface Slot {
 }
 
 const ALWAYS_ALLOWED = new Set([17, 18, 36]); // SaslHandshake, ApiVersions, SaslAuthenticate
+/** Frame limit before authentication when SASL is required (Kafka: sasl.server.max.receive.size). */
+const PRE_AUTH_MAX_BYTES = 512 * 1024;
 
 export class KafkaConnection {
   readonly state: ConnectionState;
@@ -94,8 +96,9 @@ export class KafkaConnection {
     let pos = 0;
     while (!this.closing && buf.length - pos >= 4) {
       const size = buf.readInt32BE(pos);
-      if (size < 8 || size > this.opts.maxRequestBytes) {
-        this.fail(size < 8 ? 'short_frame' : 'frame_too_large', { size, limit: this.opts.maxRequestBytes });
+      const limit = this.opts.saslRequired && !this.state.authenticated ? Math.min(PRE_AUTH_MAX_BYTES, this.opts.maxRequestBytes) : this.opts.maxRequestBytes;
+      if (size < 8 || size > limit) {
+        this.fail(size < 8 ? 'short_frame' : 'frame_too_large', { size, limit });
         return;
       }
       if (buf.length - pos - 4 < size) break;
