@@ -85,3 +85,15 @@ describe('exit codes', () => {
     expect(h.out).toMatch(/^Usage: strata cache stats/);
   });
 });
+
+describe('strata bench', () => {
+  it('runs node bench/run.js: no name lists the benchmarks, an unknown one exits with its code', async () => {
+    const { runStrata } = await import('../support/process.js');
+    const listed = await runStrata(['bench']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^benchmarks:\n( {2}\S+\n)+/m);
+    const unknown = await runStrata(['bench', 'no-such-bench']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown benchmark "no-such-bench"/);
+  }, 120_000);
+});

@@ -64,6 +64,29 @@ describe.each([4, 5] as const)('restart (protocol %i)', (protocolVersion) => {
   });
 });
 
+describe('shared subscriptions across a crash', () => {
+  it('each message goes to exactly one persistent member of the group after the restart', async () => {
+    const store = new MemoryStore();
+    const a = await node(store);
+    const member = (id: string) => ({ protocolVersion: 5 as const, clientId: id, clean: false, properties: { sessionExpiryInterval: 600 } });
+    for (const id of ['w1', 'w2']) {
+      const c = await connect(a.tb, member(id));
+      await c.subscribeAsync('$share/workers/jobs/#', { qos: 1 });
+      await c.endAsync();
+    }
+    const pub = await connect(a.tb, { protocolVersion: 5 });
+    for (let i = 0; i < 10; i++) await pub.publishAsync('jobs/x', `j${i}`, { qos: 1 });
+    await a.tb.server.close(); // crash
+    const b = await node(store);
+    const w1 = await connectCollect(b.tb, member('w1'));
+    const w2 = await connectCollect(b.tb, member('w2'));
+    await w1.got.wait(5);
+    await w2.got.wait(5);
+    const all = [...w1.got.messages, ...w2.got.messages].map((m) => m.payload.toString()).sort();
+    expect(all).toEqual(Array.from({ length: 10 }, (_, i) => `j${i}`).sort());
+  });
+});
+
 describe('wills across a crash', () => {
   it('the will of a persistent session connected when the node died is published after the restart', async () => {
     const store = new MemoryStore();

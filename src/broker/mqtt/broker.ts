@@ -296,7 +296,11 @@ export class Broker {
     for (const rule of this.logTopics) if (topicMatches(rule.filter, message.topic)) waits.push(this.persistence.export(namespace, rule.topic, message));
     const targets = route(space.trie, space.sessions, message);
     const needLog = message.qos > 0 && targets.some((t) => t.qos > 0 && t.session.persistent);
-    if (needLog) waits.push(this.appender.append(namespace, message).then((o) => (message.logOffset = o)));
+    if (needLog) {
+      const picked = targets.filter((t) => t.shared && t.session.persistent).map((t) => t.session.clientId);
+      const logged = picked.length ? { ...message, sharedTargets: picked } : message;
+      waits.push(this.appender.append(namespace, logged).then((o) => (message.logOffset = o)));
+    }
     const deliver = (): void => {
       for (const t of targets) t.session.deliver({ message, qos: t.qos, retain: t.retain, subscriptionIds: t.subscriptionIds });
       this.stats.routed += targets.length;

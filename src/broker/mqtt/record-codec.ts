@@ -12,6 +12,7 @@ const H = {
   retain: 'mqtt.retain',
   expiresAt: 'mqtt.expires-at',
   origin: 'mqtt.origin',
+  sharedTargets: 'mqtt.shared-targets',
   contentType: 'mqtt.content-type',
   payloadFormat: 'mqtt.payload-format',
   responseTopic: 'mqtt.response-topic',
@@ -25,6 +26,7 @@ export function toRecord(m: Message): RecordInput {
   if (m.retain) headers.push({ key: H.retain, value: Buffer.from([1]) });
   if (m.expiresAt !== undefined) headers.push({ key: H.expiresAt, value: str(String(m.expiresAt)) });
   if (m.origin !== undefined) headers.push({ key: H.origin, value: str(m.origin) });
+  if (m.sharedTargets?.length) headers.push({ key: H.sharedTargets, value: str(JSON.stringify(m.sharedTargets)) });
   const p = m.properties;
   if (p) {
     if (p.contentType !== undefined) headers.push({ key: H.contentType, value: str(p.contentType) });
@@ -47,6 +49,7 @@ export function fromRecord(r: StoredRecord): Message {
       case H.retain: m.retain = v[0] === 1; break;
       case H.expiresAt: m.expiresAt = Number(v.toString()); break;
       case H.origin: m.origin = v.toString(); break;
+      case H.sharedTargets: m.sharedTargets = JSON.parse(v.toString()) as string[]; break;
       case H.contentType: props.contentType = v.toString(); break;
       case H.payloadFormat: props.payloadFormatIndicator = v[0] === 1; break;
       case H.responseTopic: props.responseTopic = v.toString(); break;

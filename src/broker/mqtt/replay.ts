@@ -1,8 +1,8 @@
 /**
  * Restart recovery: rebuilds persistent sessions from their snapshots and re-queues, from the durable
- * message log, every message at or after a session's cursor that matches its (non-shared)
- * subscriptions. Delivery is at least once: a message acknowledged after the last cursor write is
- * delivered again.
+ * message log, every message at or after a session's cursor that matches its subscriptions (for shared
+ * subscriptions: only messages whose group picked this session, as recorded in the log record).
+ * Delivery is at least once: a message acknowledged after the last cursor write is delivered again.
  */
 import type { QoS } from 'mqtt-packet';
 import type { Broker } from './broker.js';
@@ -58,8 +58,11 @@ export async function replaySessions(broker: Broker, snapshots: Promise<SessionS
           if (o < s.cursor) continue;
           let qos = -1;
           const ids: number[] = [];
+          const picked = message.sharedTargets?.includes(s.clientId) ?? false;
           for (const sub of s.subscriptions.values()) {
-            if (parseShared(sub.filter) || !topicMatches(sub.filter, message.topic)) continue;
+            const shared = parseShared(sub.filter);
+            // a shared subscription gets the message only if its group picked this session [MQTT-4.8.2-3]
+            if (shared ? !picked || !topicMatches(shared.filter, message.topic) : !topicMatches(sub.filter, message.topic)) continue;
             if (sub.noLocal && message.origin === s.clientId) continue;
             qos = Math.max(qos, Math.min(sub.qos, message.qos));
             if (sub.subscriptionId) ids.push(sub.subscriptionId);

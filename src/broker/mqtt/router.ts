@@ -14,6 +14,8 @@ export interface Target {
   qos: QoS;
   retain: boolean;
   subscriptionIds?: number[];
+  /** Picked by a shared subscription group. */
+  shared?: true;
 }
 
 function minQos(a: QoS, b: QoS): QoS {
@@ -70,6 +72,7 @@ export function route(trie: SubscriptionTrie<Subscription>, sessions: Map<string
         qos: minQos(message.qos, sub.qos),
         retain: sub.retainAsPublished ? message.retain : false,
         subscriptionIds: sub.subscriptionId ? [sub.subscriptionId] : undefined,
+        shared: true,
       });
     },
   });

@@ -26,6 +26,8 @@ export interface Message {
   origin?: string;
   /** Offset in the durable MQTT message log when it was appended. */
   logOffset?: number;
+  /** Client ids that shared subscriptions picked for this message (kept in the log for replay). */
+  sharedTargets?: string[];
   /** Namespace, on stored retained messages. */
   namespace?: string;
 }
