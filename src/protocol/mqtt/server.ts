@@ -43,7 +43,10 @@ function isLoopback(address: string | undefined): boolean {
 }
 
 export class MqttServer {
+  /** Connections past CONNECT. */
   readonly connections = new Set<MqttConnection>();
+  /** Every stream being served, also before CONNECT (for shutdown). */
+  private readonly all = new Set<MqttConnection>();
   readonly metrics: MqttMetrics;
   readonly ctx: ConnectionContext;
   private readonly listeners: Server[] = [];
@@ -69,6 +72,7 @@ export class MqttServer {
       },
       onClose: (c) => {
         this.streams--;
+        this.all.delete(c);
         this.connections.delete(c);
         this.metrics.connections = this.connections.size;
       },
@@ -89,7 +93,9 @@ export class MqttServer {
       return undefined;
     }
     this.streams++;
-    return new MqttConnection(stream, this.ctx, { address: remote.address, loopback: isLoopback(remote.address), cn: remote.cn });
+    const c = new MqttConnection(stream, this.ctx, { address: remote.address, loopback: isLoopback(remote.address), cn: remote.cn });
+    this.all.add(c);
+    return c;
   }
 
   private onSocket = (socket: Socket): void => {
@@ -130,8 +136,8 @@ export class MqttServer {
     this.stopSys();
     // stop accepting first; net.Server.close() resolves only once every connection is gone
     const closed = Promise.all(this.listeners.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    for (const c of [...this.connections]) c.protocolClose(0x8b, 'server shutting down');
-    for (const c of [...this.connections]) c.stream.destroy();
+    // v5 clients get DISCONNECT 0x8B; every stream is destroyed at most 1 s later (destroyLater)
+    for (const c of [...this.all]) c.protocolClose(0x8b, 'server shutting down');
     await closed;
     this.metrics.close();
   }
