@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { counter, histogram, metricsRegistry } from '../../metrics/registry.js';
 import { installErrorHandlers } from './errors.js';
 import { registerHealthRoutes, type ReadinessProbe } from './health.js';
+import { registerOpenApi } from './openapi.js';
 
 export type RouteRegistrar = (app: FastifyInstance) => void | Promise<void>;
 
@@ -48,6 +49,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   installErrorHandlers(app, options.logger);
+  await registerOpenApi(app);
   registerHealthRoutes(app, { registry, readiness: options.readiness });
   for (const registrar of options.routes ?? []) {
     await app.register(async (scope) => {
