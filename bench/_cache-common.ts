@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import type { BlockSource, ObjectRef, TieredCache } from '../cache/index.js';
 import { FaultStore } from '../src/store/fault.js';
 import { S3Store } from '../src/store/s3.js';
-import { startMinio, type MinioServer } from '../test/support/minio.js';
-import { ensureBucket } from '../test/support/s3.js';
+import { benchS3 } from './_s3.js';
 
 export const MiB = 1024 * 1024;
 
@@ -34,22 +33,7 @@ export interface Env {
 
 export async function setupEnv(name: string): Promise<Env> {
   const tmp = mkdtempSync(join(tmpdir(), `strata-bench-${name}-`));
-  let minio: MinioServer | undefined;
-  let cfg;
-  if (process.env.STRATA_BENCH_S3_ENDPOINT) {
-    cfg = {
-      endpoint: process.env.STRATA_BENCH_S3_ENDPOINT,
-      region: process.env.STRATA_BENCH_S3_REGION ?? 'us-east-1',
-      bucket: process.env.STRATA_BENCH_S3_BUCKET ?? 'strata-bench',
-      accessKeyId: process.env.STRATA_BENCH_S3_ACCESS_KEY ?? 'minioadmin',
-      secretAccessKey: process.env.STRATA_BENCH_S3_SECRET_KEY ?? 'minioadmin',
-      forcePathStyle: true as const,
-    };
-  } else {
-    minio = await startMinio({ dataDir: join(tmp, 'minio') });
-    cfg = { endpoint: minio.endpoint, region: 'us-east-1', bucket: 'strata-bench', accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey, forcePathStyle: true as const };
-  }
-  await ensureBucket(cfg, cfg.bucket);
+  const { cfg, minio } = await benchS3(join(tmp, 'minio'));
   const s3 = new S3Store({ ...cfg, prefix: `cache-bench-${Date.now()}` });
   return {
     s3,

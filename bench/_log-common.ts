@@ -9,8 +9,8 @@ import pino from 'pino';
 import { FsStore } from '../src/store/fs.js';
 import { S3Store } from '../src/store/s3.js';
 import type { ObjectStore } from '../src/store/types.js';
-import { startMinio, type MinioServer } from '../test/support/minio.js';
-import { ensureBucket } from '../test/support/s3.js';
+import type { MinioServer } from '../test/support/minio.js';
+import { benchS3 } from './_s3.js';
 export { args, loadAvg, machine } from './_cache-common.js';
 
 export const KiB = 1024;
@@ -57,20 +57,9 @@ export async function backends(names: string[]): Promise<{ list: Backend[]; clos
     list.push({ name: 'fs', fresh: (tag) => track(new FsStore({ dir: join(tmp, 'fs', tag) })) });
   }
   if (names.includes('minio')) {
-    let cfg;
-    if (process.env.STRATA_BENCH_S3_ENDPOINT) {
-      cfg = {
-        endpoint: process.env.STRATA_BENCH_S3_ENDPOINT,
-        region: process.env.STRATA_BENCH_S3_REGION ?? 'us-east-1',
-        bucket: process.env.STRATA_BENCH_S3_BUCKET ?? 'strata-bench',
-        accessKeyId: process.env.STRATA_BENCH_S3_ACCESS_KEY ?? 'minioadmin',
-        secretAccessKey: process.env.STRATA_BENCH_S3_SECRET_KEY ?? 'minioadmin',
-      };
-    } else {
-      minio = await startMinio({ dataDir: join(tmp, 'minio') });
-      cfg = { endpoint: minio.endpoint, region: 'us-east-1', bucket: 'strata-bench', accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey };
-    }
-    await ensureBucket({ ...cfg, forcePathStyle: true }, cfg.bucket);
+    const s3 = await benchS3(join(tmp, 'minio'));
+    minio = s3.minio;
+    const cfg = s3.cfg;
     const run = Date.now();
     list.push({ name: 'minio', fresh: (tag) => track(new S3Store({ ...cfg, forcePathStyle: true, prefix: `log-bench-${run}/${tag}` })) });
   }

@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { FsStore } from '../src/store/fs.js';
 import { S3Store } from '../src/store/s3.js';
 import type { ObjectStore } from '../src/store/types.js';
-import { startMinio, type MinioServer } from '../test/support/minio.js';
-import { ensureBucket } from '../test/support/s3.js';
+import type { MinioServer } from '../test/support/minio.js';
+import { benchS3 } from './_s3.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const DURATION_MS = Number(args.get('duration') ?? 2000);
@@ -136,21 +136,9 @@ async function main(): Promise<void> {
       await store.close();
     }
     if (BACKENDS.includes('minio')) {
-      let cfg;
-      if (process.env.STRATA_BENCH_S3_ENDPOINT) {
-        cfg = {
-          endpoint: process.env.STRATA_BENCH_S3_ENDPOINT,
-          region: process.env.STRATA_BENCH_S3_REGION ?? 'us-east-1',
-          bucket: process.env.STRATA_BENCH_S3_BUCKET ?? 'strata-bench',
-          accessKeyId: process.env.STRATA_BENCH_S3_ACCESS_KEY ?? 'minioadmin',
-          secretAccessKey: process.env.STRATA_BENCH_S3_SECRET_KEY ?? 'minioadmin',
-          forcePathStyle: true as const,
-        };
-      } else {
-        minio = await startMinio({ dataDir: join(dataRoot, 'minio') });
-        cfg = { endpoint: minio.endpoint, region: 'us-east-1', bucket: 'strata-bench', accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey, forcePathStyle: true as const };
-      }
-      await ensureBucket(cfg, cfg.bucket);
+      const s3 = await benchS3(join(dataRoot, 'minio'));
+      minio = s3.minio;
+      const cfg = s3.cfg;
       const store = new S3Store(cfg);
       await benchStore('minio', store, cells);
       await store.close();
