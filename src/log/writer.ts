@@ -1,6 +1,9 @@
 /**
  * The partition writer (design: "Write path"). Appends of every partition are buffered and flushed as
- * one WAL object per linger or size limit. Offsets are assigned by this in-process sequencer at flush
+ * one WAL object per linger or size limit. Linger is a cadence, not a delay: a flush starts once `lingerMs`
+ * has passed since the previous flush started, so object PUTs stay ≤ 1/linger per second (the cost bound)
+ * while an append that arrives after a quiet spell is flushed at once (still batched with the appends of the
+ * same event-loop turn) and no append waits more than one linger before its PUT starts. Offsets are assigned by this in-process sequencer at flush
  * time (seq and offsets are taken together, synchronously), so WAL order is offset order. Up to 4 PUTs
  * run at once, but a flush is acknowledged only after every earlier one was, its own PUT (ifNoneMatch '*')
  * succeeded AND the fence check that follows found no newer manifest by another writer.
@@ -60,7 +63,8 @@ const MAX_FLUSHES = 4;
 export class WalWriter {
   private buffer: Pending[] = [];
   private bufferBytes = 0;
-  private firstAt = 0;
+  /** When the last flush started (0 = never): the next linger-paced flush starts lingerMs after it. */
+  private lastFlushAt = 0;
   private inflightBytes = 0;
   private seq = 0;
   /** Seq of the newest durable WAL object of this epoch (-1 = none yet). */
@@ -88,7 +92,6 @@ export class WalWriter {
       throw this.failure;
     }
     return new Promise<AppendOutcome>((resolve, reject) => {
-      if (this.buffer.length === 0) this.firstAt = Date.now();
       this.buffer.push({ part, batch, records, maxTimestamp, resolve, reject });
       this.bufferBytes += batch.length;
       this.schedule();
@@ -158,7 +161,7 @@ export class WalWriter {
   private schedule(): void {
     if (this.bufferBytes >= this.deps.config.maxBytes) return this.kick(true);
     if (this.timer || this.inflight.size >= MAX_FLUSHES || this.buffer.length === 0) return;
-    const wait = Math.max(0, this.firstAt + this.deps.config.lingerMs - Date.now());
+    const wait = Math.max(0, this.lastFlushAt + this.deps.config.lingerMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kick(true);
@@ -167,7 +170,7 @@ export class WalWriter {
 
   private kick(now: boolean): void {
     if (this.inflight.size >= MAX_FLUSHES || this.buffer.length === 0 || this.failure) return;
-    if (!now && this.bufferBytes < this.deps.config.maxBytes && Date.now() < this.firstAt + this.deps.config.lingerMs) return this.schedule();
+    if (!now && this.bufferBytes < this.deps.config.maxBytes && Date.now() < this.lastFlushAt + this.deps.config.lingerMs) return this.schedule();
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.take();
@@ -186,7 +189,7 @@ export class WalWriter {
     while (n < this.buffer.length && (n === 0 || bytes + this.buffer[n]!.batch.length <= this.deps.config.maxBytes)) bytes += this.buffer[n++]!.batch.length;
     const out = this.buffer.splice(0, n);
     this.bufferBytes -= bytes;
-    this.firstAt = Date.now();
+    this.lastFlushAt = Date.now();
     return out;
   }
 

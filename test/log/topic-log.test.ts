@@ -30,6 +30,33 @@ describe('TopicLog over MemoryStore', () => {
     await log.close();
   });
 
+  it('paces WAL flushes by linger: an append after a quiet spell is not delayed, steady load stays ≤ 1 PUT per linger', async () => {
+    const store = new MemoryStore();
+    const log = await open(store, { walLingerMs: 400 });
+    await log.createTopic('ns', 't');
+    await log.append('ns', 't', 0, [v('first')]); // opens the log's first linger window
+    await new Promise((r) => setTimeout(r, 450));
+    const t0 = Date.now();
+    await log.append('ns', 't', 0, [v('after a quiet spell')]);
+    expect(Date.now() - t0).toBeLessThan(300); // flushed at once, not after a full linger
+    const walCount = async () => {
+      let n = 0;
+      for await (const _ of listAll(store, { prefix: new Keys().walPrefix() })) n++;
+      return n;
+    };
+    const before = await walCount();
+    const started = Date.now();
+    const until = started + 1_300;
+    const producers = Array.from({ length: 8 }, async () => {
+      while (Date.now() < until) await log.append('ns', 't', 0, [v('steady')]);
+    });
+    await Promise.all(producers);
+    const elapsed = Date.now() - started;
+    // one flush may start at once, then at most one per 400 ms linger
+    expect((await walCount()) - before).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 400));
+    await log.close();
+  });
+
   it('batches appends of a linger into one WAL object', async () => {
     const store = new MemoryStore();
     const log = await open(store, { walLingerMs: 30 });

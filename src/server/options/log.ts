@@ -9,7 +9,7 @@ export const LOG_OPTIONS = [
     default: 50,
     defaultDoc: '50ms',
     min: 0,
-    doc: 'Longest time an append waits before its WAL object is written (one object per linger for all partitions; at most 1/linger PUTs per second).',
+    doc: 'Cadence of WAL writes: a WAL object (holding every partition's appends) is started at most once per linger, so at most 1/linger PUTs per second; an append waits at most one linger, and none after a quiet spell.',
   },
   {
     name: 'walMaxBytes',
