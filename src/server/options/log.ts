@@ -9,7 +9,7 @@ export const LOG_OPTIONS = [
     default: 50,
     defaultDoc: '50ms',
     min: 0,
-    doc: 'Cadence of WAL writes: a WAL object (holding every partition's appends) is started at most once per linger, so at most 1/linger PUTs per second; an append waits at most one linger, and none after a quiet spell.',
+    doc: 'Cadence of WAL writes: a WAL object (holding the appends of every partition) is started at most once per linger, so at most 1/linger PUTs per second; an append waits at most one linger, and none after a quiet spell.',
   },
   {
     name: 'walMaxBytes',
