@@ -15,9 +15,13 @@ export interface LogCache {
   read(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<Buffer>;
   put?(obj: { key: string; etag: string; size: number }, body: Buffer): unknown;
   invalidate?(key: string): unknown;
+  /** Exact upcoming ranges of a reader stream, fetched ahead (TieredCache.hint). */
+  hint?(stream: string, ranges: Array<{ obj: { key: string; etag: string; size: number }; offset: number; length: number }>): unknown;
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** A sequential reader gets the next max(2 × maxBytes, this) bytes of its partition hinted to the cache. */
+const MIN_READ_AHEAD = 4 * 1024 * 1024;
 
 export class RangeReader {
   private readonly recent = new Map<string, { etag: string; body: Buffer }>();
@@ -50,6 +54,23 @@ export class RangeReader {
       this.recentBytes -= v.body.length;
     }
     this.cache?.invalidate?.(key);
+  }
+
+  /**
+   * Hints the cache with the ranges of `entries` (the index entries a sequential reader asks for next), so
+   * a catch-up read crosses from one object into the next without waiting for a GET. Entries already in
+   * the tail buffer are skipped; neighbouring entries of one object become one range.
+   */
+  hint(stream: string, entries: readonly IndexEntry[]): void {
+    if (!this.cache?.hint || entries.length === 0) return;
+    const ranges: Array<{ obj: { key: string; etag: string; size: number }; offset: number; length: number }> = [];
+    for (const e of entries) {
+      if (this.recent.get(e.key)?.etag === e.etag) continue;
+      const last = ranges[ranges.length - 1];
+      if (last && last.obj.key === e.key && last.obj.etag === e.etag && last.offset + last.length === e.pos) last.length += e.len;
+      else ranges.push({ obj: { key: e.key, etag: e.etag, size: e.size }, offset: e.pos, length: e.len });
+    }
+    if (ranges.length > 0) this.cache.hint(stream, ranges);
   }
 
   async read(e: IndexEntry, signal?: AbortSignal, stream?: string): Promise<Buffer> {
@@ -86,9 +107,15 @@ export async function readPartition(reader: RangeReader, p: PartitionState, offs
 async function collect(reader: RangeReader, p: PartitionState, offset: number, options: ReadOptions): Promise<ReadResult> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const entries = p.entries;
+  const stream = `${p.topicId}/${p.partition}`;
   const batches: Buffer[] = [];
+  const done = (next: number): ReadResult => {
+    readAhead(reader, stream, entries, next, Math.max(2 * maxBytes, MIN_READ_AHEAD));
+    return { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+  };
   let bytes = 0;
-  for (let i = p.find(offset); i < entries.length && (batches.length === 0 || bytes < maxBytes); i++) {
+  let i = p.find(offset);
+  for (; i < entries.length && (batches.length === 0 || bytes < maxBytes); i++) {
     // Coalesce neighbouring entries of one object (segment runs) into one ranged read of up to maxBytes.
     const first = entries[i]!;
     let len = first.len;
@@ -99,13 +126,20 @@ async function collect(reader: RangeReader, p: PartitionState, offset: number, o
       i++;
     }
     const range = len === first.len ? first : { ...first, len };
-    const buf = await reader.read(range, options.signal, `${p.topicId}/${p.partition}`);
+    const buf = await reader.read(range, options.signal, stream);
     for (const { pos, header } of iterateBatches(buf)) {
       if (header.baseOffset + header.lastOffsetDelta < offset) continue;
-      if (batches.length > 0 && bytes + header.size > maxBytes) return { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+      if (batches.length > 0 && bytes + header.size > maxBytes) return done(i);
       batches.push(buf.subarray(pos, pos + header.size));
       bytes += header.size;
     }
   }
-  return { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+  return done(i);
+}
+
+/** Hints the entries from index `from` on, up to `bytes`, as the reader's next ranges. */
+function readAhead(reader: RangeReader, stream: string, entries: readonly IndexEntry[], from: number, bytes: number): void {
+  let end = from;
+  for (let sum = 0; end < entries.length && sum < bytes; end++) sum += entries[end]!.len;
+  reader.hint(stream, entries.slice(from, end));
 }
