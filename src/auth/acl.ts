@@ -2,7 +2,8 @@
  * ACL rules: `{ "action": "publish" | "subscribe" | "all", "topic": "<filter>", "deny"?: true }`, with
  * `%u` (user name) and `%c` (client id) substituted. The first matching rule decides; no match denies.
  * Publish: the rule's filter must match the topic. Subscribe: the requested filter must be covered by
- * the rule's filter (so `sensors/#` allows `sensors/+/temp` but `sensors/+` does not allow `sensors/#`).
+ * the rule's filter (so `sensors/#` allows `sensors/+/temp` but `sensors/+` does not allow `sensors/#`);
+ * a subscribe deny rule hits every filter that overlaps it (else `#` would reach what `a/secret` denies).
  * A substitution value containing `+`, `#` or `/` never matches (it could widen the rule).
  */
 import { parseShared, topicMatches } from '../broker/mqtt/topic.js';
@@ -36,6 +37,17 @@ export function filterCovered(pattern: string, filter: string): boolean {
   return p.length === f.length;
 }
 
+/** Whether some topic is matched by both filters. */
+export function filtersOverlap(a: string, b: string): boolean {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; ; i++) {
+    if (i >= x.length || i >= y.length) return x.length === y.length || x[i] === '#' || y[i] === '#';
+    if (x[i] === '#' || y[i] === '#') return true;
+    if (x[i] !== '+' && y[i] !== '+' && x[i] !== y[i]) return false;
+  }
+}
+
 export function aclAllows(rules: readonly AclRule[], id: ClientIdentity, action: 'publish' | 'subscribe', topicOrFilter: string): boolean {
   let target = topicOrFilter;
   if (action === 'subscribe') target = parseShared(topicOrFilter)?.filter ?? topicOrFilter;
@@ -43,7 +55,7 @@ export function aclAllows(rules: readonly AclRule[], id: ClientIdentity, action:
     if (rule.action !== 'all' && rule.action !== action) continue;
     const pattern = substitute(rule.topic, id);
     if (pattern === undefined) continue;
-    const hit = action === 'publish' ? topicMatches(pattern, target) || pattern === target : filterCovered(pattern, target);
+    const hit = action === 'publish' ? topicMatches(pattern, target) || pattern === target : rule.deny ? filtersOverlap(pattern, target) : filterCovered(pattern, target);
     if (hit) return !rule.deny;
   }
   return false;

@@ -13,8 +13,11 @@ import { Fetch } from '../../src/protocol/kafka/apis/fetch.js';
 import { InitProducerId } from '../../src/protocol/kafka/apis/init-producer-id.js';
 import { Metadata } from '../../src/protocol/kafka/apis/metadata.js';
 import { Produce } from '../../src/protocol/kafka/apis/produce.js';
+import { SaslAuthenticate, SaslHandshake } from '../../src/protocol/kafka/apis/sasl.js';
 import { decodeResponse, encodeRequest } from '../../src/protocol/kafka/codec/request.js';
 import { KafkaError } from '../../src/protocol/kafka/error-codes.js';
+import type { Handler } from '../../src/protocol/kafka/handlers/context.js';
+import { HANDLERS } from '../../src/protocol/kafka/handlers/index.js';
 import { RawClient } from './support/raw-client.js';
 import { startTestBroker, type TestBroker } from './support/broker.js';
 
@@ -165,6 +168,55 @@ describe('Kafka wire protocol', () => {
       header.writeInt32BE(600 * 1024);
       big.write(header);
       await big.whenClosed();
+    } finally {
+      await sasl.stop();
+    }
+  });
+
+  it('a response that cannot be encoded closes that connection only, with no unhandled rejection', async () => {
+    const handlers = HANDLERS as Map<number, Handler>;
+    const original = handlers.get(Metadata.key)!;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    handlers.set(Metadata.key, () => ({ throttleTimeMs: 2 ** 40, brokers: [], topics: [] }));
+    try {
+      const c = await RawClient.open(broker.port);
+      c.write(encodeRequest(Metadata, 12, 1, 'x', { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+      await c.whenClosed(2000);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      handlers.set(Metadata.key, original);
+      process.off('unhandledRejection', onUnhandled);
+    }
+    await stillServes();
+  });
+
+  it('closes a connection idle longer than idleMs', async () => {
+    const idle = await startTestBroker({ idleMs: 150 });
+    try {
+      const c = await RawClient.open(idle.port);
+      expect((await c.request(ApiVersions, 3, { clientSoftwareName: 'a', clientSoftwareVersion: 'b' })).errorCode).toBe(0);
+      await c.whenClosed(2000);
+    } finally {
+      await idle.stop();
+    }
+  });
+
+  it('with SASL: a failed SaslAuthenticate is answered, then the connection closes', async () => {
+    const sasl = await startTestBroker({ saslRequired: true, authenticate: async (_m, user, password) => (user === 'alice' && password === 'secret' ? {} : undefined) });
+    try {
+      const c = await RawClient.open(sasl.port);
+      expect((await c.request(SaslHandshake, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
+      const r = await c.request(SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000alice\u0000guess') });
+      expect(r.errorCode).toBe(KafkaError.SASL_AUTHENTICATION_FAILED);
+      await c.whenClosed();
+      const ok = await RawClient.open(sasl.port);
+      expect((await ok.request(SaslHandshake, 1, { mechanism: 'PLAIN' })).errorCode).toBe(0);
+      expect((await ok.request(SaslAuthenticate, 2, { authBytes: Buffer.from('\u0000alice\u0000secret') })).errorCode).toBe(0);
+      expect((await ok.request(Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })).brokers).toHaveLength(1);
+      ok.close();
     } finally {
       await sasl.stop();
     }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { aclAllows, filterCovered } from '../../src/auth/acl.js';
+import { aclAllows, filterCovered, filtersOverlap } from '../../src/auth/acl.js';
 import { runUsersCommand } from '../../src/auth/cli.js';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
 import { addUser, UsersAuth } from '../../src/auth/users.js';
@@ -50,6 +50,21 @@ describe('ACL', () => {
     expect(aclAllows(rules, id, 'subscribe', 'users/alice/#')).toBe(false);
     expect(aclAllows(rules, id, 'subscribe', '$share/g/devices/dev1/+')).toBe(true);
     expect(aclAllows(rules, { ...id, clientId: 'a/#' }, 'publish', 'devices/a/#/x')).toBe(false);
+  });
+  it('a subscribe deny rule cannot be bypassed by a wider wildcard filter', () => {
+    const rules = [
+      { action: 'subscribe' as const, topic: 'home/%u/secret', deny: true },
+      { action: 'all' as const, topic: 'home/%u/#' },
+    ];
+    expect(aclAllows(rules, id, 'subscribe', 'home/alice/temp')).toBe(true);
+    expect(aclAllows(rules, id, 'subscribe', 'home/alice/+/x')).toBe(true);
+    expect(aclAllows(rules, id, 'subscribe', 'home/alice/secret')).toBe(false);
+    expect(aclAllows(rules, id, 'subscribe', 'home/alice/#')).toBe(false);
+    expect(aclAllows(rules, id, 'subscribe', 'home/alice/+')).toBe(false);
+    expect(aclAllows(rules, id, 'subscribe', '$share/g/home/+/secret')).toBe(false);
+    expect(filtersOverlap('a/#', 'a')).toBe(true);
+    expect(filtersOverlap('a/+', 'a/b/c')).toBe(false);
+    expect(filtersOverlap('+/b', 'a/+')).toBe(true);
   });
 });
 
@@ -112,6 +127,28 @@ describe('users file on the broker', () => {
     await sleep(100);
     expect(a.got.messages.length + b.got.messages.length).toBe(2);
     expect(tb.broker.space('tenant2').retained.size).toBe(0);
+  });
+
+  it("another user's CONNECT with the same client id never resumes the session (its subscriptions passed the owner's ACL)", async () => {
+    const { tb, path } = await setup(false);
+    await addUser(path, 'bob', 'pw', { acl: [{ action: 'all', topic: 'home/%u/#' }] });
+    await sleep(1100);
+    const alice = await connect(tb, { protocolVersion: 5, clientId: 'dev-1', clean: false, properties: { sessionExpiryInterval: 600 }, username: 'alice', password: 'wonderland' });
+    await alice.subscribeAsync('home/alice/#', { qos: 1 });
+    await alice.endAsync();
+    let present: boolean | undefined;
+    const bob = await connectCollect(tb, { protocolVersion: 5, clientId: 'dev-1', clean: false, properties: { sessionExpiryInterval: 600 }, username: 'bob', password: 'pw' });
+    present = (bob.client as unknown as { connackPacket?: { sessionPresent: boolean } }).connackPacket?.sessionPresent;
+    const admin = await connect(tb, { username: 'admin', password: 'root' });
+    await admin.publishAsync('home/alice/lamp', 'private', { qos: 1 });
+    await sleep(100);
+    expect(present).toBe(false);
+    expect(bob.got.messages).toEqual([]);
+    expect([...tb.broker.space('default').sessions.get('dev-1')!.subscriptions.keys()]).toEqual([]);
+    // the owner still resumes its own session
+    await bob.client.endAsync();
+    const again = await connect(tb, { protocolVersion: 5, clientId: 'dev-1', clean: false, properties: { sessionExpiryInterval: 600 }, username: 'bob', password: 'pw' });
+    expect((again as unknown as { connackPacket?: { sessionPresent: boolean } }).connackPacket?.sessionPresent).toBe(true);
   });
 
   it('anonymous clients are accepted only when allowed', async () => {

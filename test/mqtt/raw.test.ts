@@ -1,8 +1,9 @@
 /** Exact-bytes session flows over in-memory streams: protocol errors, reason codes, QoS 2, splitting. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt-packet';
+import { MemoryPersistence } from '../../src/broker/mqtt/persistence.js';
 import { startBroker, sleep, type TestBroker } from './helpers.js';
-import { connectPacket, rawClient, type RawClient } from './raw.js';
+import { connectPacket, duplexPair, rawClient, type RawClient } from './raw.js';
 
 let tb: TestBroker;
 const clients: RawClient[] = [];
@@ -162,5 +163,108 @@ describe('framing', () => {
     const cmds = c.packets.map((p) => p.cmd);
     expect(cmds).toContain('suback');
     expect((c.packets.find((p) => p.cmd === 'publish') as mqtt.IPublishPacket).payload.toString()).toBe('hello');
+  });
+});
+
+describe('before CONNACK', () => {
+  it('reads nothing past CONNECT while authentication runs, then serves what was queued', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = await startBroker({ server: { authenticator: { authenticate: async () => (await gate, { ok: true, namespace: 'default' }) } } });
+    try {
+      const [client, serverSide] = duplexPair();
+      slow.server.handle(serverSide, { address: '127.0.0.1' });
+      const got: string[] = [];
+      const parser = mqtt.parser({ protocolVersion: 5 });
+      parser.on('packet', (p) => got.push(p.cmd));
+      client.on('data', (b: Buffer) => parser.parse(b));
+      client.write(mqtt.generate(connectPacket('slow-auth', 5), { protocolVersion: 5 }));
+      await sleep(20);
+      // an unauthenticated client cannot make the server buffer parsed packets without limit
+      expect(serverSide.readableFlowing).toBe(false);
+      client.write(mqtt.generate({ cmd: 'pingreq' }, { protocolVersion: 5 }));
+      await sleep(20);
+      expect(got).toEqual([]);
+      release();
+      for (let i = 0; i < 100 && got.length < 2; i++) await sleep(10);
+      expect(got).toEqual(['connack', 'pingresp']);
+      expect(serverSide.readableFlowing).toBe(true);
+      client.destroy();
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('QoS 2 across a lost connection', () => {
+  it('a PUBLISH made durable after its connection died is not routed again when the client resends it [MQTT-4.3.3-10]', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const persistence = new MemoryPersistence();
+    const put = persistence.putRetained.bind(persistence);
+    persistence.putRetained = async (ns, m) => {
+      await gate;
+      return put(ns, m);
+    };
+    const slow = await startBroker({ persistence });
+    const raws: RawClient[] = [];
+    try {
+      const sub = rawClient(slow.server, 5);
+      raws.push(sub);
+      sub.send(connectPacket('q2-sub', 5));
+      await sub.next('connack');
+      sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q2/#', qos: 0 }] });
+      await sub.next('suback');
+      const persistent = { clean: false, properties: { sessionExpiryInterval: 600 } };
+      const pub = rawClient(slow.server, 5);
+      raws.push(pub);
+      pub.send(connectPacket('q2-pub', 5, persistent));
+      await pub.next('connack');
+      const publish = { cmd: 'publish' as const, topic: 'q2/a', payload: Buffer.from('once'), qos: 2 as const, messageId: 7, retain: true, dup: false };
+      pub.send(publish);
+      await sleep(20);
+      pub.end(); // lost before PUBREC
+      await pub.closed;
+      await sleep(20);
+      release();
+      await sleep(50);
+      const again = rawClient(slow.server, 5);
+      raws.push(again);
+      again.send(connectPacket('q2-pub', 5, persistent));
+      expect(((await again.next('connack')) as mqtt.IConnackPacket).sessionPresent).toBe(true);
+      again.send({ ...publish, dup: true });
+      expect(((await again.next('pubrec')) as mqtt.IPubrecPacket).messageId).toBe(7);
+      await sleep(50);
+      expect(sub.packets.filter((p) => p.cmd === 'publish')).toHaveLength(1);
+    } finally {
+      for (const r of raws) r.end();
+      await slow.close();
+    }
+  });
+});
+
+describe('store failures', () => {
+  it('a session save failing after a delayed will is logged, not an unhandled rejection', async () => {
+    const persistence = new MemoryPersistence();
+    const tb2 = await startBroker({ persistence });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const c = rawClient(tb2.server, 5);
+      const will = { topic: 'w/t', payload: Buffer.from('bye'), qos: 0 as const, retain: false, properties: { willDelayInterval: 1 } };
+      c.send(connectPacket('will-save', 5, { clean: false, properties: { sessionExpiryInterval: 600 }, will }));
+      await c.next('connack');
+      persistence.saveSession = async () => {
+        throw new Error('store down');
+      };
+      c.end();
+      await c.closed;
+      await sleep(1300);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await tb2.close();
+    }
   });
 });

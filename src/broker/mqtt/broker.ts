@@ -138,7 +138,7 @@ export class Broker {
    * Opens (or resumes) the session for a CONNECT. Returns the session and whether state was present
    * [MQTT-3.2.2-2, MQTT-3.2.2-3]. The caller sends CONNACK, then calls session.attach(link).
    */
-  async connect(namespace: string, clientId: string, cleanStart: boolean, expiryInterval: number, will?: { message: Message; delay: number }): Promise<{ session: Session; present: boolean }> {
+  async connect(namespace: string, clientId: string, cleanStart: boolean, expiryInterval: number, will?: { message: Message; delay: number }, owner?: string): Promise<{ session: Session; present: boolean }> {
     const space = this.space(namespace);
     let session = space.sessions.get(clientId);
     if (session?.link) {
@@ -155,9 +155,11 @@ export class Broker {
       session.expiryTimer = undefined;
     }
     let present = true;
-    if (!session || cleanStart) {
+    // another user's session is never resumed: its subscriptions passed that user's ACL, not this one's
+    if (!session || cleanStart || session.owner !== owner) {
       if (session) this.endSession(session); // [MQTT-3.1.2-4]
       session = this.newSession(namespace, clientId);
+      session.owner = owner;
       space.sessions.set(clientId, session);
       present = false;
     }
@@ -206,7 +208,9 @@ export class Broker {
     session.willTimer = setTimeout(() => {
       session.will = undefined;
       session.willTimer = undefined;
-      void this.publishSafe(session.namespace, will.message).then(() => (session.persistent && !session.ended ? this.save(session) : undefined));
+      void this.publishSafe(session.namespace, will.message)
+        .then(() => (session.persistent && !session.ended ? this.save(session) : undefined))
+        .catch((err) => this.logger.warn({ err, clientId: session.clientId }, 'session save failed')); // never an unhandled rejection (fatal in `strata start`)
     }, delay * 1000);
     session.willTimer.unref();
   }

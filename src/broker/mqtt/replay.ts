@@ -25,6 +25,7 @@ export async function replaySessions(broker: Broker, snapshots: Promise<SessionS
     const space = broker.space(snap.namespace);
     const s = broker.newSession(snap.namespace, snap.clientId);
     s.expiryInterval = snap.expiryInterval;
+    s.owner = snap.owner;
     s.cursor = snap.cursor;
     s.disconnectedAt = since;
     for (const sub of snap.subscriptions) {

@@ -51,6 +51,8 @@ export class Session {
   readonly incomingQos2 = new Set<number>();
   link: SessionLink | undefined;
   expiryInterval = 0;
+  /** User that opened the session (undefined = anonymous); only that user resumes it. */
+  owner: string | undefined;
   disconnectedAt: number | undefined;
   ended = false;
   expiryTimer: NodeJS.Timeout | undefined;
@@ -81,6 +83,7 @@ export class Session {
     return {
       namespace: this.namespace,
       clientId: this.clientId,
+      ...(this.owner !== undefined ? { owner: this.owner } : {}),
       expiryInterval: this.expiryInterval,
       subscriptions: [...this.subscriptions.values()],
       cursor: this.currentCursor(),

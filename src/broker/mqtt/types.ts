@@ -54,6 +54,8 @@ export interface SessionSnapshot {
   disconnectedAt?: number;
   /** Namespace (tenant) the session belongs to. */
   namespace: string;
+  /** User that opened it (undefined = anonymous); a CONNECT by anyone else never resumes it. */
+  owner?: string;
   /** The will not yet published (base64 of a retained-message document), with its delay in seconds. */
   will?: { document: string; delay: number; retain: boolean };
 }

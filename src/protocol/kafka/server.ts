@@ -32,6 +32,8 @@ export interface KafkaServerOptions {
   maxRequestBytes?: number;
   maxFetchWaitMs?: number;
   maxInFlight?: number;
+  /** Close connections idle this long, in ms (Kafka: connections.max.idle.ms, default 10 min); 0 = never. */
+  idleMs?: number;
   groups?: Partial<GroupConfig>;
   /** When set, SASL/PLAIN is offered; with saslRequired, unauthenticated requests close the connection. */
   authenticate?: KafkaContext['authenticate'];
@@ -87,7 +89,7 @@ export function createKafkaServer(o: KafkaServerOptions): KafkaServer {
   };
   const advertisedHost = o.advertisedHost ?? (o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host);
   const ctx: KafkaContext = { log: o.log, groups, logger, settings, authenticate: o.authenticate, signal: stopping.signal };
-  const connOpts = { maxRequestBytes: o.maxRequestBytes ?? 100 * 1024 * 1024, saslRequired: o.saslRequired ?? false, maxInFlight: o.maxInFlight ?? 64 };
+  const connOpts = { maxRequestBytes: o.maxRequestBytes ?? 100 * 1024 * 1024, saslRequired: o.saslRequired ?? false, maxInFlight: o.maxInFlight ?? 64, idleMs: o.idleMs ?? 600_000 };
   const connections = new Set<KafkaConnection>();
   let nextId = 1;
 

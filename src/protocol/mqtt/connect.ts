@@ -88,7 +88,7 @@ export async function handleConnect(c: MqttConnection, p: IConnectPacket): Promi
     if (c.out.aliasMax > 0) c.out.aliases = new Map();
   }
   const expiry = c.version === 5 ? props.sessionExpiryInterval ?? 0 : clean ? 0 : NEVER_EXPIRES;
-  const { session, present } = await broker.connect(auth.namespace, clientId, clean, expiry, will);
+  const { session, present } = await broker.connect(auth.namespace, clientId, clean, expiry, will, auth.user);
   if (c.closed) {
     broker.disconnect(session, true);
     return;

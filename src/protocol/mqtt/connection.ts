@@ -124,6 +124,9 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'new') {
       if (p.cmd !== 'connect') return this.destroy(); // [MQTT-3.1.0-1]
       this.state = 'connecting';
+      // read nothing more until CONNACK: what follows CONNECT in this chunk is queued, the rest waits in
+      // the socket, so an unauthenticated client cannot make `pending` grow while authentication runs
+      this.stream.pause();
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined; // keep no Timeout object per idle connection
       handleConnect(this, p).catch((err) => {
@@ -146,6 +149,7 @@ export class MqttConnection implements SessionLink {
     const queued = this.pending;
     this.pending = undefined;
     if (queued) for (const p of queued) if (this.state === 'open') this.dispatch(p);
+    if (this.state === 'open') this.stream.resume();
   }
 
   private dispatch(p: Packet): void {

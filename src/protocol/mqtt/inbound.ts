@@ -38,8 +38,10 @@ function ackInOrder(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: numb
   const chain = prev.then(() => wait).then(
     () => {
       c.inboundPending--;
-      if (c.state !== 'open') return;
+      // the message is durable and routed: remember its QoS 2 id in the session even if this connection is
+      // gone, so the client's resend after reconnecting is acknowledged, not routed twice [MQTT-4.3.3-10]
       after?.();
+      if (c.state !== 'open') return;
       ack(c, cmd, messageId, RC.SUCCESS);
     },
     (err: unknown) => {

@@ -21,6 +21,8 @@ export interface ConnectionOptions {
   saslRequired: boolean;
   /** Pause reading when this many requests await their turn. */
   maxInFlight: number;
+  /** Close the connection after this long without traffic either way (0 = never). */
+  idleMs: number;
 }
 
 interface Slot {
@@ -63,6 +65,13 @@ export class KafkaConnection {
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => ctx.logger.debug({ err, conn: id }, 'kafka socket error'));
     socket.on('close', () => this.abort.abort());
+    if (opts.idleMs > 0) {
+      // as Kafka's connections.max.idle.ms: a silent socket (e.g. one that never authenticates) is not kept forever
+      socket.setTimeout(opts.idleMs, () => {
+        ctx.logger.debug({ conn: id, idleMs: opts.idleMs }, 'kafka connection idle: closing');
+        socket.destroy();
+      });
+    }
   }
 
   get closed(): boolean {
@@ -149,8 +158,20 @@ export class KafkaConnection {
     }
     result.then(
       (msg) => {
-        slot.chunks = msg === null ? undefined : encodeResponse(api, header.apiVersion, header.correlationId, msg);
+        try {
+          slot.chunks = msg === null ? undefined : encodeResponse(api, header.apiVersion, header.correlationId, msg);
+        } catch (err) {
+          // a response that cannot be encoded costs this connection, never the process (unhandled rejection)
+          this.ctx.logger.error({ err, conn: this.state.id, api: api.name, version: header.apiVersion }, 'kafka response encoding failed');
+          slot.ready = true;
+          slot.closeAfter = true;
+          this.flush();
+          return;
+        }
         slot.ready = true;
+        // a failed SaslAuthenticate is answered, then the connection closes, as Kafka does: no password
+        // guessing over one connection
+        if (api.key === 36 && msg !== null && msg.errorCode !== KafkaError.NONE) slot.closeAfter = true;
         this.metrics.requestSeconds.observe({ api: api.name }, Number(process.hrtime.bigint() - started) / 1e9);
         this.flush();
       },
