@@ -68,6 +68,9 @@ export async function planReplay(store: ObjectStore, keys: Keys, m: Manifest, lo
     if (!list) byEpoch.set(pos.epoch, (list = []));
     list.push({ ...pos, key: o.key });
   }
+  // Seal every uncovered older epoch, even one with no WAL object listed yet: a zombie of that epoch may
+  // still land a PUT (never acknowledged — its fence check fails), which must not be replayed later.
+  for (let e = Math.max(1, m.walCovered?.epoch ?? 1); e < m.writerEpoch; e++) if (!byEpoch.has(e)) byEpoch.set(e, []);
   const seals: Record<string, number> = {};
   const replay: WalToReplay[] = [];
   for (const epoch of [...byEpoch.keys()].sort((a, b) => a - b)) {

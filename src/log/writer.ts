@@ -259,9 +259,10 @@ export class WalWriter {
       } catch (err) {
         if (isStrataError(err, 'STRATA_ERR_PRECONDITION_FAILED')) {
           // An earlier attempt may have landed (its answer was lost): the object is ours if it holds our bytes.
-          const got = await this.deps.store.get(key).catch(() => undefined);
+          // A failed read-back proves nothing (the store may still be flaky): retry rather than fence ourselves.
+          const got = await this.deps.store.get(key).catch((e: unknown) => (isStrataError(e, 'STRATA_ERR_OBJECT_NOT_FOUND') ? undefined : null));
           if (got && got.body.equals(body)) return got.etag;
-          throw new StrataError('STRATA_ERR_FENCED', `WAL object ${key} was written by another node`, { cause: err, details: { key } });
+          if (got !== null) throw new StrataError('STRATA_ERR_FENCED', `WAL object ${key} was written by another node`, { cause: err, details: { key } });
         }
         if (this.failure) throw this.failure;
         this.deps.metrics.walRetries.inc();

@@ -4,6 +4,7 @@ import { Keys } from '../../src/store/keys.js';
 import { listAll } from '../../src/store/types.js';
 import { encodeBatch } from '../../src/log/record-batch.js';
 import { open, v } from './helpers.js';
+import { StrataError } from '../../src/errors.js';
 
 describe('TopicLog over MemoryStore', () => {
   it('creates topics and assigns ordered, contiguous offsets across partitions', async () => {
@@ -119,6 +120,41 @@ describe('TopicLog over MemoryStore', () => {
     expect((await c.readRecords('ns', 't', 0, 0)).records.map((x) => x.value!.toString())).toEqual(['a0', 'b1']);
     await a.close();
     await c.close();
+  });
+
+  it('seals a fenced epoch that had no WAL yet: a zombie PUT landing later is never replayed over acked data', async () => {
+    const store = new MemoryStore();
+    const a = await open(store);
+    await a.createTopic('ns', 't');
+    const b = await open(store); // a's epoch has no WAL object yet
+    await expect(a.append('ns', 't', 0, [v('zombie')])).rejects.toMatchObject({ code: 'STRATA_ERR_FENCED' });
+    expect((await b.append('ns', 't', 0, [v('b0')])).baseOffset).toBe(0);
+    const c = await open(store); // b crashed before compacting
+    expect((await c.readRecords('ns', 't', 0, 0)).records.map((x) => x.value!.toString())).toEqual(['b0']);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
+  it('a WAL PUT whose answer was lost, then a failed read-back, is retried instead of fencing the node', async () => {
+    class LossyStore extends MemoryStore {
+      lost = 0;
+      badGets = 0;
+      override async put(key: string, body: Uint8Array, options: Parameters<MemoryStore['put']>[2] = {}) {
+        const r = await super.put(key, body, options);
+        if (key.endsWith('.wal') && this.lost++ === 0) throw new StrataError('STRATA_ERR_STORE_UNAVAILABLE', 'answer lost');
+        return r;
+      }
+      override async get(key: string, options: Parameters<MemoryStore['get']>[1] = {}) {
+        if (key.endsWith('.wal') && this.badGets++ === 0) throw new StrataError('STRATA_ERR_STORE_UNAVAILABLE', 'still flaky');
+        return super.get(key, options);
+      }
+    }
+    const store = new LossyStore();
+    const log = await open(store);
+    await log.createTopic('ns', 't');
+    expect((await log.append('ns', 't', 0, [v('x')])).baseOffset).toBe(0);
+    expect(log.fenced).toBe(false);
+    expect(store.badGets).toBeGreaterThan(1);
+    await log.close();
   });
 
   it('dedupes idempotent producer retries and rejects gaps and stale epochs', async () => {
