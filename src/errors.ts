@@ -72,6 +72,10 @@ export const ERROR_CATALOG = {
   // admin API
   STRATA_ERR_GROUP_NOT_FOUND: { kind: 'not_found', retriable: false, http: 404, message: 'consumer group not found (no committed offsets)' },
   STRATA_ERR_COMPONENT_NOT_RUNNING: { kind: 'unavailable', retriable: true, http: 503, message: 'the component this request needs is not running on this node' },
+
+  // agent channels (docs/agents.md)
+  STRATA_ERR_AGENT_TIMEOUT: { kind: 'unavailable', retriable: true, http: 504, message: 'no reply from the agent within the timeout' },
+  STRATA_ERR_AGENT_ERROR: { kind: 'unavailable', retriable: false, http: 502, message: 'the agent answered the request with an error' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -19,6 +19,8 @@ import { listenError } from '../../server/listen.js';
 import { MqttMetrics } from './metrics.js';
 import { MqttServer } from './server.js';
 import { attachWebSocket } from './websocket.js';
+import { AgentGateway } from '../../broker/agents/gateway.js';
+import { registerAgentRoutes } from '../http/agents.js';
 
 export function parseLogTopics(entries: readonly string[]): LogTopicRule[] {
   return entries.map((e) => {
@@ -51,6 +53,7 @@ export function mqttComponent(): Component {
   let broker: Broker | undefined;
   let ownLog: OpenedTopicLog | undefined;
   let detachWs: (() => void) | undefined;
+  let agents: AgentGateway | undefined;
   return {
     name: 'mqtt',
     async start(ctx: NodeContext) {
@@ -109,6 +112,9 @@ export function mqttComponent(): Component {
         }
         logger.info({ protocol: 'mqtts', host, port: ctx.ports.mqtts }, 'listening');
       }
+      // Agent channels over HTTP (docs/agents.md): list cards, requests that wait for the reply.
+      const gateway = (agents = new AgentGateway(broker, ctx.logger('agents')));
+      ctx.httpRoutes.push((app) => registerAgentRoutes(app, gateway));
       if (config.mqttWsPath) {
         const s = server;
         ctx.httpRoutes.push((app) => {
@@ -118,6 +124,7 @@ export function mqttComponent(): Component {
     },
     async stop() {
       detachWs?.();
+      await agents?.close();
       await server?.close();
       await broker?.stop();
       await ownLog?.close();
