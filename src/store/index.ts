@@ -10,8 +10,8 @@ import { storeMetrics } from '../metrics/store.js';
 import { FaultStore, type FaultOptions } from './fault.js';
 import { FsStore } from './fs.js';
 import { MemoryStore } from './memory.js';
+import type { S3StoreOptions } from './s3.js';
 import { MeteredStore, type StoreObserver } from './metered.js';
-import type { RetryOptions } from './retry.js';
 import type { ObjectStore } from './types.js';
 
 export interface FsStoreConfig {
@@ -22,23 +22,7 @@ export interface FsStoreConfig {
   fsync?: boolean;
 }
 
-export interface S3StoreConfig {
-  type: 's3';
-  bucket: string;
-  prefix?: string;
-  endpoint?: string;
-  region?: string;
-  forcePathStyle?: boolean;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  sessionToken?: string;
-  /** Attempts per request for retriable errors (default 5). */
-  maxAttempts?: number;
-  retry?: Omit<RetryOptions, 'maxAttempts' | 'onRetry'>;
-  maxSockets?: number;
-  connectTimeoutMs?: number;
-  requestTimeoutMs?: number;
-}
+export type S3StoreConfig = { type: 's3' } & Omit<S3StoreOptions, 'logger'>;
 
 export interface MemoryStoreConfig {
   type: 'memory';

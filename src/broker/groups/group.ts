@@ -12,15 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { sameProtocols, selectProtocol, supportsSomeProtocol } from './protocols.js';
 import type { GroupConfig, GroupDescription, GroupState, JoinParams, JoinResult, ProtocolMetadata, SyncResult } from './types.js';
 
-interface Member {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  protocolType: string;
-  protocols: ProtocolMetadata[];
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
+interface Member extends Omit<JoinParams, 'groupId'> {
   assignment: Buffer;
   joinWaiter?: (r: JoinResult) => void;
   syncWaiter?: (r: SyncResult) => void;

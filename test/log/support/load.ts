@@ -3,6 +3,8 @@
  * unique values, record every acknowledgement (partition, offset → value) and keep going across
  * crashes and outages (they retry on connection errors and on retriable error answers).
  */
+import { mulberry32 } from '../../../src/store/fault.js';
+
 export interface Ack {
   partition: number;
   offset: number;
@@ -136,14 +138,5 @@ export function checkAcks(acks: Ack[], back: ReadBack): string[] {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A small seeded PRNG (mulberry32) so a failing kill schedule replays. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32, the fault store's) so a failing kill schedule replays. */
+export const rng = mulberry32;
