@@ -56,7 +56,7 @@ function runAndKill(firstKey: number, delayMs: number): Promise<number> {
       if (!timer && out.includes(`k${firstKey + 3}\n`)) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') return reject(new Error(`child exited (${code}) before the kill: ${err}`));
       const keys = [...out.matchAll(/^k(\d+)$/gm)].map((m) => Number(m[1]));
       resolve(keys.length ? keys[keys.length - 1]! : firstKey);

@@ -44,8 +44,9 @@ function mosquittoSub(args: string[], count: number): { ready: Promise<void>; li
     out += d.toString();
   });
   p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // 'close', not 'exit': 'exit' can come before the last stdout data has been read
   const lines = new Promise<string[]>((resolve, reject) =>
-    p.on('exit', (code) => (code === 0 ? resolve(out.split('\n').filter((l) => l)) : reject(new Error(`mosquitto_sub exited ${code}: ${err}${out}`)))),
+    p.on('close', (code) => (code === 0 ? resolve(out.split('\n').filter((l) => l)) : reject(new Error(`mosquitto_sub exited ${code}: ${err}${out}`)))),
   );
   return { ready, lines };
 }
