@@ -6,6 +6,7 @@ import type { ObjectStore } from '../store/types.js';
 import type { TopicLog } from '../log/types.js';
 import type { CacheStatsSource } from '../metrics/cache.js';
 import type { StrataConfig } from './options/index.js';
+import type { TenantServices } from '../broker/tenants/types.js';
 
 /**
  * What the components of one node share. A component's start() fills in what it provides (the store
@@ -24,6 +25,8 @@ export interface NodeContext {
   log?: TopicLog;
   /** The log's tiered read cache, set by the 'log' component (read by GET /v1/cache/stats). */
   cache?: CacheStatsSource;
+  /** Set by the 'tenants' component: namespace registry, credentials, quotas (src/broker/tenants). */
+  tenants?: TenantServices;
   /** HTTP route registrars; components started before the HTTP listener push theirs here. */
   readonly httpRoutes: RouteRegistrar[];
   /** Actual bound port per protocol ('http', 'mqtt', 'kafka'), filled in by each listener. */
