@@ -76,6 +76,12 @@ export const ERROR_CATALOG = {
   // agent channels (docs/agents.md)
   STRATA_ERR_AGENT_TIMEOUT: { kind: 'unavailable', retriable: true, http: 504, message: 'no reply from the agent within the timeout' },
   STRATA_ERR_AGENT_ERROR: { kind: 'unavailable', retriable: false, http: 502, message: 'the agent answered the request with an error' },
+  // tenants (src/broker/tenants, docs/tenants.md)
+  STRATA_ERR_UNAUTHENTICATED: { kind: 'invalid', retriable: false, http: 401, message: 'missing or wrong credentials' },
+  STRATA_ERR_FORBIDDEN: { kind: 'invalid', retriable: false, http: 403, message: 'the credential may not use this namespace or endpoint' },
+  STRATA_ERR_NAMESPACE_NOT_EMPTY: { kind: 'conflict', retriable: false, http: 409, message: 'the namespace still holds topics or mounts' },
+  STRATA_ERR_CREDENTIAL_EXISTS: { kind: 'conflict', retriable: false, http: 409, message: 'the user name already belongs to another namespace' },
+  STRATA_ERR_CREDENTIAL_NOT_FOUND: { kind: 'not_found', retriable: false, http: 404, message: 'credential not found' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

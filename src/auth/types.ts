@@ -16,7 +16,8 @@ export interface AuthRequest {
 import type { AclRule } from './acl.js';
 
 export type AuthResult =
-  | { ok: true; user?: string; namespace: string; acl?: AclRule[] }
+  /** `admin`: a registry credential with admin rights (HTTP admin API); never set from a token's claims. */
+  | { ok: true; user?: string; namespace: string; acl?: AclRule[]; admin?: boolean }
   | { ok: false; reason: 'bad_credentials' | 'not_authorized' };
 
 export interface ClientIdentity {

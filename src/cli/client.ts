@@ -23,13 +23,19 @@ export function defaultBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
 export class AdminClient {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string, private readonly timeoutMs = 30_000) {
+  constructor(baseUrl: string, private readonly timeoutMs = 30_000, private readonly authorization?: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]+/.test(this.baseUrl)) throw new CliError(EXIT.USAGE, `--url must be an http(s) URL, got "${baseUrl}"`);
   }
 
+  /**
+   * Credentials: --token or STRATA_TOKEN (a bearer token: the broker's adminToken or a JWT), else
+   * STRATA_USER + STRATA_PASSWORD (HTTP Basic with a namespace credential), else none (anonymous).
+   */
   static from(flags: Parsed['flags'], env: NodeJS.ProcessEnv = process.env): AdminClient {
-    return new AdminClient((flags.url as string | undefined) ?? defaultBaseUrl(env));
+    const token = (flags.token as string | undefined) ?? env.STRATA_TOKEN;
+    const auth = token ? `Bearer ${token}` : env.STRATA_USER ? `Basic ${Buffer.from(`${env.STRATA_USER}:${env.STRATA_PASSWORD ?? ''}`).toString('base64')}` : undefined;
+    return new AdminClient((flags.url as string | undefined) ?? defaultBaseUrl(env), 30_000, auth);
   }
 
   /** Path segments are URL-encoded by the caller with `seg()`. Resolves with the parsed JSON (undefined on 204). */
@@ -38,7 +44,7 @@ export class AdminClient {
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.authorization ? { authorization: this.authorization } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

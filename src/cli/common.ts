@@ -36,7 +36,7 @@ export interface Parsed {
 }
 
 /** The flags every admin command takes. */
-export const COMMON_FLAGS: Record<string, FlagKind> = { url: 'string', json: 'bool', namespace: 'string', help: 'bool' };
+export const COMMON_FLAGS: Record<string, FlagKind> = { url: 'string', token: 'string', json: 'bool', namespace: 'string', help: 'bool' };
 const SHORT: Record<string, string> = { n: 'namespace', h: 'help' };
 
 /** `--name value`, `--name=value`, `-n value`, bare booleans; unknown flags are a usage error. */

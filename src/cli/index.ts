@@ -1,5 +1,5 @@
 /**
- * The admin CLI: `strata topics|groups|namespaces|cache|mounts|bench ...` (src/server/cli.ts dispatches here).
+ * The admin CLI: `strata topics|groups|namespaces|credentials|cache|mounts|bench ...` (src/server/cli.ts dispatches here).
  * Every command is a small module; errors end as one line on stderr and an exit code (common.ts EXIT):
  * 0 ok, 1 the broker answered an error, 2 usage error, 3 cannot connect.
  */
@@ -14,6 +14,7 @@ export const ADMIN_COMMANDS: Record<string, AdminCommand> = {
   topics: { usage: async () => (await import('./topics.js')).TOPICS_USAGE, run: async (a, io) => (await import('./topics.js')).runTopicsCommand(a, io) },
   groups: { usage: async () => (await import('./groups.js')).GROUPS_USAGE, run: async (a, io) => (await import('./groups.js')).runGroupsCommand(a, io) },
   namespaces: { usage: async () => (await import('./namespaces.js')).NAMESPACES_USAGE, run: async (a, io) => (await import('./namespaces.js')).runNamespacesCommand(a, io) },
+  credentials: { usage: async () => (await import('./credentials.js')).CREDENTIALS_USAGE, run: async (a, io) => (await import('./credentials.js')).runCredentialsCommand(a, io) },
   cache: { usage: async () => (await import('./cache.js')).CACHE_USAGE, run: async (a, io) => (await import('./cache.js')).runCacheCommand(a, io) },
   mounts: { usage: async () => (await import('./mounts.js')).MOUNTS_USAGE, run: async (a, io) => (await import('./mounts.js')).runMountsCommand(a, io) },
   bench: { usage: async () => (await import('./bench.js')).BENCH_USAGE, run: async (a, io) => (await import('./bench.js')).runBenchCommand(a, io) },

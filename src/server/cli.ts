@@ -98,19 +98,13 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const { runUsersCommand } = await import('../auth/cli.js');
       return runUsersCommand(rest, io);
     }
-    case 'topics':
-    case 'groups':
-    case 'namespaces':
-    case 'cache':
-    case 'mounts':
-    case 'bench': {
-      // admin CLI over the HTTP API (src/cli/): exit 0 ok, 1 broker error, 2 usage, 3 cannot connect
-      const { runAdminCommand } = await import('../cli/index.js');
-      return runAdminCommand(command, rest, io);
-    }
-    default:
+    default: {
+      // admin CLI over the HTTP API (src/cli/, one table of commands): exit 0 ok, 1 broker error, 2 usage, 3 cannot connect
+      const { isAdminCommand, runAdminCommand } = await import('../cli/index.js');
+      if (isAdminCommand(command)) return runAdminCommand(command, rest, io);
       io.err(`strata: unknown command "${command}" (see strata --help)\n`);
       return EXIT_CONFIG;
+    }
   }
 }
 

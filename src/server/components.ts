@@ -15,6 +15,8 @@ import { logComponent } from './log-component.js';
 import { mqttComponent } from '../protocol/mqtt/component.js';
 import { kafkaComponent } from '../protocol/kafka/component.js';
 import { storeConfigOf } from './store-config.js';
+import { tenantsComponent } from '../broker/tenants/component.js';
+import { httpAuthOf } from './http-auth.js';
 
 export function storeComponent(): Component {
   return {
@@ -38,7 +40,7 @@ export function httpComponent(): Component {
     name: 'http',
     async start(ctx) {
       const logger = ctx.logger('http');
-      app = await createHttpServer({ logger, registry: ctx.metrics, routes: [...ctx.httpRoutes, (a) => registerAdminRoutes(a, ctx)], readiness: () => ctx.readiness() });
+      app = await createHttpServer({ logger, registry: ctx.metrics, auth: await httpAuthOf(ctx), routes: [...ctx.httpRoutes, (a) => registerAdminRoutes(a, ctx)], readiness: () => ctx.readiness() });
       const { host, httpPort } = ctx.config;
       try {
         await app.listen({ host, port: httpPort });
@@ -60,6 +62,7 @@ export function buildComponents(): Component[] {
   return [
     storeComponent(),
     logComponent(),
+    tenantsComponent(), // namespace registry, credentials, quotas (src/broker/tenants); before every listener
     // cache and log components go here
     // MQTT and Kafka listeners go here (before or after http; all listeners come after the log)
     mqttComponent(),

@@ -74,7 +74,7 @@ describe('strata topics', () => {
     expect((await cli('topics', 'list', '-n', 'other', '--json')).stdout).toMatch(/"t2"/);
 
     const namespaces = await cli('namespaces', 'list', '--json');
-    expect(JSON.parse(namespaces.stdout)).toEqual({ namespaces: [{ name: 'default', topics: 1 }, { name: 'other', topics: 2 }] });
+    expect(JSON.parse(namespaces.stdout)).toEqual({ namespaces: [{ name: 'default', topics: 1, registered: false }, { name: 'other', topics: 2, registered: false }] });
 
     const deleted = await cli('topics', 'delete', 'other/t1', 'other/t2', '--json');
     expect(deleted.code, deleted.stderr).toBe(0);

@@ -31,7 +31,7 @@ export function tenantAuthenticator(tenants: TenantServices | undefined, fallbac
       const record = r.username !== undefined ? await tenants.credential(r.username) : undefined;
       if (!record) return fallback.authenticate(r);
       if (!r.password || !(await checkCredential(record, r.password, remembered))) return { ok: false, reason: 'bad_credentials' };
-      return { ok: true, user: record.user, namespace: record.namespace, ...(record.acl ? { acl: record.acl } : {}) };
+      return { ok: true, user: record.user, namespace: record.namespace, ...(record.acl ? { acl: record.acl } : {}), ...(record.admin ? { admin: true } : {}) };
     },
   };
 }

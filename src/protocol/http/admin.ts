@@ -1,7 +1,6 @@
 /**
  * Admin endpoints (docs/reference/http-api.md "Admin"), used by the `strata` admin CLI (src/cli/):
  *   GET /v1/status                              version, uptime, readiness per component, bound listeners
- *   GET /v1/namespaces                          { namespaces: [{ name, topics }] }
  *   GET /v1/namespaces/:ns/groups               { groups: [{ name, partitions, totalLag }] }
  *   GET /v1/namespaces/:ns/groups/:group        committed offsets with per-partition lag (GroupLag)
  *   GET /v1/cache/stats                         TieredCache.stats() of this node's log cache
@@ -61,15 +60,6 @@ export function statusOf(src: AdminSource): StatusBody {
 
 export function registerAdminRoutes(app: FastifyInstance, src: AdminSource): void {
   app.get('/v1/status', async () => statusOf(src));
-
-  app.get('/v1/namespaces', async () => {
-    const log = needLog(src);
-    const namespaces = log
-      .listNamespaces()
-      .sort()
-      .map((ns) => ({ name: ns, topics: log.listTopics(ns).length }));
-    return { namespaces };
-  });
 
   app.get<{ Params: { ns: string } }>('/v1/namespaces/:ns/groups', { schema: { params: nsParams } }, async (request) => {
     const log = needLog(src);

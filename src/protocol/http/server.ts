@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { counter, histogram, metricsRegistry } from '../../metrics/registry.js';
+import { installHttpAuth, type HttpAuthOptions } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { registerHealthRoutes, type ReadinessProbe } from './health.js';
 import { registerOpenApi } from './openapi.js';
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   registry?: Registry;
   routes?: readonly RouteRegistrar[];
   readiness: ReadinessProbe;
+  /** Authentication and namespace isolation (auth.ts); absent = everything open. */
+  auth?: HttpAuthOptions;
   /** Largest request body in bytes (default 16 MiB). */
   bodyLimit?: number;
 }
@@ -49,6 +52,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   installErrorHandlers(app, options.logger);
+  if (options.auth) installHttpAuth(app, options.auth);
   await registerOpenApi(app);
   registerHealthRoutes(app, { registry, readiness: options.readiness });
   for (const registrar of options.routes ?? []) {

@@ -9,6 +9,8 @@ import { LogPersistence } from '../../broker/mqtt/log-persistence.js';
 import { ALLOW_ALL, anonymous, type Authenticator, type Authorizer } from '../../auth/types.js';
 import { jwtAuthenticator, jwtConfigured, tokenAclAuthorizer } from '../../auth/jwt.js';
 import { UsersAuth } from '../../auth/users.js';
+import { tenantAuthenticator } from '../../broker/tenants/auth.js';
+import type { TenantServices } from '../../broker/tenants/types.js';
 import { StrataError } from '../../errors.js';
 import { openTopicLog, type OpenedTopicLog } from '../../log/index.js';
 import type { TopicLog } from '../../log/types.js';
@@ -30,11 +32,15 @@ export function parseLogTopics(entries: readonly string[]): LogTopicRule[] {
   });
 }
 
-async function authOf(config: StrataConfig, logger: Logger): Promise<{ authenticator: Authenticator; authorizer?: Authorizer }> {
+/**
+ * Registry credentials (namespaces as tenants, src/broker/tenants) first, then JWT passwords, then the
+ * users file / certificates / anonymous. Rules carried by the identity (a JWT's or a credential's ACL) decide first.
+ */
+async function authOf(config: StrataConfig, logger: Logger, tenants: TenantServices | undefined): Promise<{ authenticator: Authenticator; authorizer: Authorizer }> {
   const base = await baseAuthOf(config, logger);
   const jwt = { secret: config.mqttJwtSecret, publicKeyFile: config.mqttJwtPublicKey, jwksFile: config.mqttJwksFile, issuer: config.mqttJwtIssuer, audience: config.mqttJwtAudience };
-  if (!jwtConfigured(jwt)) return base;
-  return { authenticator: jwtAuthenticator(jwt, base.authenticator), authorizer: tokenAclAuthorizer(base.authorizer ?? ALLOW_ALL) };
+  const authenticator = jwtConfigured(jwt) ? jwtAuthenticator(jwt, base.authenticator) : base.authenticator;
+  return { authenticator: tenantAuthenticator(tenants, authenticator), authorizer: tokenAclAuthorizer(base.authorizer ?? ALLOW_ALL) };
 }
 
 async function baseAuthOf(config: StrataConfig, logger: Logger): Promise<{ authenticator: Authenticator; authorizer?: Authorizer }> {
@@ -44,7 +50,7 @@ async function baseAuthOf(config: StrataConfig, logger: Logger): Promise<{ authe
     return { authenticator: users, authorizer: users };
   }
   if (config.allowAnonymous) return { authenticator: anonymous() };
-  if (!config.mqttJwtSecret && !config.mqttJwtPublicKey && !config.mqttJwksFile) logger.warn('MQTT: no usersFile, no JWT keys and allowAnonymous=false: every client without a trusted certificate is refused');
+  if (!config.mqttJwtSecret && !config.mqttJwtPublicKey && !config.mqttJwksFile) logger.warn('MQTT: no usersFile, no JWT keys and allowAnonymous=false: only namespace-registry credentials and trusted certificates are accepted');
   return { authenticator: { authenticate: async (r) => (r.certificate?.subjectCN ? { ok: true, user: r.certificate.subjectCN, namespace: 'default' } : { ok: false, reason: 'not_authorized' }) } };
 }
 
@@ -79,6 +85,7 @@ export function mqttComponent(): Component {
         logger,
         metrics,
         maxConnections: config.mqttMaxConnections,
+        quotas: ctx.tenants?.quotas,
         sysIntervalMs: config.mqttSysInterval,
         limits: {
           maxPacketSize: config.mqttMaxPacketSize,
@@ -89,7 +96,7 @@ export function mqttComponent(): Component {
           maxTopicLength: config.mqttMaxTopicLength,
           responseInformation: config.mqttResponseInformation,
         },
-        ...(await authOf(config, logger)),
+        ...(await authOf(config, logger, ctx.tenants)),
       });
       const { host } = config;
       try {
