@@ -33,6 +33,11 @@ export interface ConnectAgentOptions {
   /** Base URL of the HTTP API (for history()), e.g. `http://127.0.0.1:8080`. */
   httpUrl?: string;
   /**
+   * The namespace (tenant) of this agent's credential, for history() (default `default`). history() sends
+   * username/password as HTTP Basic credentials unless its own `headers` carry an Authorization.
+   */
+  namespace?: string;
+  /**
    * Keep the agent's MQTT session (subscriptions and its mailbox of QoS 1 requests) this many seconds
    * while it is offline; 0 (default) starts clean. Requests that arrive before serve() are held for it.
    */
@@ -276,7 +281,8 @@ export async function connectAgent(opts: ConnectAgentOptions): Promise<Agent> {
     history(o) {
       const httpUrl = o.httpUrl ?? opts.httpUrl;
       if (!httpUrl) return Promise.reject(new TypeError('history() needs httpUrl (in connectAgent options or here)'));
-      return history({ ...o, httpUrl });
+      const auth: Record<string, string> = opts.username !== undefined ? { authorization: `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')}` } : {};
+      return history({ ...o, httpUrl, namespace: o.namespace ?? opts.namespace, headers: { ...auth, ...o.headers } });
     },
     async close() {
       if (closed) return;
