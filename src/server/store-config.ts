@@ -13,6 +13,7 @@ export function storeConfigOf(config: StrataConfig): StoreConfig {
       forcePathStyle: config.s3ForcePathStyle,
       accessKeyId: config.s3AccessKeyId,
       secretAccessKey: config.s3SecretAccessKey,
+      fastGet: config.s3FastGet,
     };
   }
   return { type: 'fs', dir: config.storeDir };

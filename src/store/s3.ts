@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { isStrataError, StrataError } from '../errors.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { mapS3Error } from './s3-errors.js';
+import { FastGetter } from './s3-fast-get.js';
 import type { GetOptions, GetResult, ListOptions, ListPage, ObjectMeta, ObjectStore, PutOptions, PutResult } from './types.js';
 import { checkKeyBasic, pageSize, resolveRange, throwIfAborted, unquoteEtag } from './util.js';
 
@@ -46,6 +47,11 @@ export interface S3StoreOptions {
   connectTimeoutMs?: number;
   /** Time allowed without response progress (default 30 s). */
   requestTimeoutMs?: number;
+  /**
+   * GETs through undici with a hand-rolled SigV4 instead of the SDK (s3-fast-get.ts): about 5× less CPU per
+   * GET. Only with static credentials (accessKeyId + secretAccessKey). Default true.
+   */
+  fastGet?: boolean;
   logger?: Logger;
 }
 
@@ -74,6 +80,7 @@ export class S3Store implements ObjectStore {
   readonly endpoint: string;
   private readonly prefix: string;
   private readonly client: S3Client;
+  private readonly fast?: FastGetter;
   private readonly retry: RetryOptions;
 
   constructor(options: S3StoreOptions) {
@@ -107,6 +114,20 @@ export class S3Store implements ObjectStore {
         requestTimeout: options.requestTimeoutMs ?? 30_000,
       },
     });
+    if (options.fastGet !== false && options.accessKeyId && options.secretAccessKey) {
+      this.fast = new FastGetter({
+        endpoint: this.endpoint,
+        region,
+        bucket: this.bucket,
+        forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+        accessKeyId: options.accessKeyId,
+        secretAccessKey: options.secretAccessKey,
+        sessionToken: options.sessionToken,
+        connections: maxSockets,
+        connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+        requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      });
+    }
     const log = options.logger;
     this.retry = {
       ...options.retry,
@@ -147,6 +168,10 @@ export class S3Store implements ObjectStore {
     if (range) resolveRange(range, Number.MAX_SAFE_INTEGER, key); // validates the numbers only
     try {
       return await this.send('GET', key, options.signal, async () => {
+        if (this.fast) {
+          const r = await this.fast.get(Key, Range, options.ifMatch ? `"${options.ifMatch}"` : undefined, options.signal);
+          return { key, size: r.size, etag: r.etag, lastModified: r.lastModified, body: r.body };
+        }
         const res = await this.client.send(
           new GetObjectCommand({ Bucket: this.bucket, Key, Range, IfMatch: options.ifMatch ? `"${options.ifMatch}"` : undefined }),
           { abortSignal: options.signal },
@@ -278,5 +303,6 @@ export class S3Store implements ObjectStore {
 
   async close(): Promise<void> {
     this.client.destroy();
+    await this.fast?.close();
   }
 }

@@ -1,0 +1,132 @@
+/**
+ * A lean GET for the S3 store's hot read path: undici's connection pool and a hand-rolled AWS Signature
+ * Version 4 (UNSIGNED-PAYLOAD, as the SDK signs GETs), instead of the AWS SDK's middleware stack. GETs are
+ * what the cache, catch-up reads and training iterators do most; measured on MinIO with 64 KiB objects this
+ * path costs about 0.3 ms of CPU per GET against about 1.5 ms through the SDK (docs/benchmarks.md).
+ * Used only with static credentials (access key options); other operations stay on the SDK. Errors are
+ * thrown in the SDK's shape ({ name: <S3 code>, $metadata.httpStatusCode }) so that s3-errors.ts maps them
+ * the same way.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { Pool } from 'undici';
+
+export interface FastGetOptions {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  connections: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export interface FastGetResult {
+  status: number;
+  size: number;
+  etag: string;
+  lastModified: Date;
+  body: Buffer;
+}
+
+/** RFC 3986 encoding as SigV4 wants it for S3 keys: every byte but unreserved characters and '/'. */
+export function encodeKey(key: string): string {
+  return encodeURIComponent(key).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%2F/g, '/');
+}
+
+const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
+
+/** Signs a GET of `path` (already encoded) on `host` at `now`; returns the headers to send. */
+export function signGet(o: Pick<FastGetOptions, 'region' | 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>, host: string, path: string, extra: Record<string, string>, now: Date, signingKey?: (day: string) => Buffer): Record<string, string> {
+  const amzDate = now.toISOString().replace(/[:-]|\.\d{3}/g, '');
+  const day = amzDate.slice(0, 8);
+  const headers: Record<string, string> = { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-date': amzDate, ...extra };
+  if (o.sessionToken) headers['x-amz-security-token'] = o.sessionToken;
+  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim()]));
+  const signed = names.join(';');
+  const canonical = ['GET', path, '', ...names.map((n) => `${n}:${lower[n]}`), '', signed, lower['x-amz-content-sha256']].join('\n');
+  const scope = `${day}/${o.region}/s3/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonical)].join('\n');
+  const key = signingKey ? signingKey(day) : hmac(hmac(hmac(hmac(`AWS4${o.secretAccessKey}`, day), o.region), 's3'), 'aws4_request');
+  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${o.accessKeyId}/${scope}, SignedHeaders=${signed}, Signature=${signature}`;
+  return headers;
+}
+
+function xmlField(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+}
+
+export class FastGetter {
+  private readonly pool: Pool;
+  private readonly host: string;
+  private readonly pathPrefix: string;
+  private keyDay = '';
+  private key: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly o: FastGetOptions) {
+    const url = new URL(o.endpoint);
+    if (!o.forcePathStyle) url.hostname = `${o.bucket}.${url.hostname}`;
+    this.host = url.host;
+    this.pathPrefix = (url.pathname.replace(/\/+$/, '') || '') + (o.forcePathStyle ? `/${encodeKey(o.bucket)}/` : '/');
+    this.pool = new Pool(url.origin, {
+      connections: o.connections,
+      connectTimeout: o.connectTimeoutMs,
+      headersTimeout: o.requestTimeoutMs,
+      bodyTimeout: o.requestTimeoutMs,
+      keepAliveTimeout: 4000,
+    });
+  }
+
+  private signingKey = (day: string): Buffer => {
+    if (day !== this.keyDay) {
+      this.key = hmac(hmac(hmac(hmac(`AWS4${this.o.secretAccessKey}`, day), this.o.region), 's3'), 'aws4_request');
+      this.keyDay = day;
+    }
+    return this.key;
+  };
+
+  /** GET of the full key (with the store's prefix); `range` is an HTTP Range header value. */
+  async get(fullKey: string, range: string | undefined, ifMatch: string | undefined, signal: AbortSignal | undefined): Promise<FastGetResult> {
+    const path = this.pathPrefix + encodeKey(fullKey);
+    const extra: Record<string, string> = {};
+    if (range) extra.range = range;
+    if (ifMatch) extra['if-match'] = ifMatch;
+    const headers = signGet(this.o, this.host, path, extra, new Date(), this.signingKey);
+    const res = await this.pool.request({ method: 'GET', path, headers, signal });
+    const length = Number(res.headers['content-length']);
+    const body = Number.isFinite(length) ? Buffer.allocUnsafe(length) : undefined;
+    const chunks: Buffer[] = [];
+    let off = 0;
+    for await (const c of res.body as AsyncIterable<Buffer>) {
+      if (body) {
+        if (off + c.length > body.length) throw Object.assign(new Error(`response body longer than its Content-Length ${length}`), { code: 'ECONNRESET' });
+        c.copy(body, off);
+      } else chunks.push(c);
+      off += c.length;
+    }
+    if (body && off !== body.length) throw Object.assign(new Error(`response body ended after ${off} of ${length} bytes`), { code: 'ECONNRESET' });
+    const data = body ?? Buffer.concat(chunks);
+    if (res.statusCode !== 200 && res.statusCode !== 206) {
+      const xml = data.toString('utf8');
+      const code = xmlField(xml, 'Code') ?? `Http${res.statusCode}`;
+      throw Object.assign(new Error(xmlField(xml, 'Message') ?? `S3 answered ${res.statusCode}`), { name: code, Code: code, $metadata: { httpStatusCode: res.statusCode } });
+    }
+    const header = (n: string): string | undefined => {
+      const v = res.headers[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const contentRange = header('content-range');
+    const size = contentRange ? Number(/\/(\d+)$/.exec(contentRange)?.[1]) : data.length;
+    const lm = header('last-modified');
+    return { status: res.statusCode, size, etag: (header('etag') ?? '').replace(/^"|"$/g, ''), lastModified: lm ? new Date(lm) : new Date(0), body: data };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
