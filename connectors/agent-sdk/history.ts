@@ -14,7 +14,7 @@ export interface HistoryOptions {
   partition?: number;
   /** First offset to return (default 0). */
   offset?: number;
-  /** Only records with timestamp ≥ since (ms since epoch); read from `offset` and filtered here. */
+  /** Only records with timestamp ≥ since (ms since epoch): without `offset`, the server seeks to that time (`?timestamp=`). */
   since?: number;
   /** Only records whose MQTT topic (the record key) matches this MQTT filter. */
   filter?: string;
@@ -48,7 +48,8 @@ export async function history(o: HistoryOptions): Promise<HistoryRecord[]> {
   const out: HistoryRecord[] = [];
   let offset = o.offset ?? 0;
   for (;;) {
-    const res = await fetch(`${base}?offset=${offset}&encoding=base64`, { headers: o.headers });
+    const seek = o.since !== undefined && o.offset === undefined && out.length === 0 && offset === 0 ? `timestamp=${o.since}` : `offset=${offset}`;
+    const res = await fetch(`${base}?${seek}&encoding=base64`, { headers: o.headers });
     if (!res.ok) throw new Error(`history: GET ${base} answered ${res.status}: ${await res.text()}`);
     const page = (await res.json()) as Page;
     for (const r of page.records) {
