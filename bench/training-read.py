@@ -4,6 +4,10 @@ with 8 threads reading the same objects in the same shuffled order, on a local M
 injected store latency. Prints ratios (epoch 1 and epoch 2) and the machine.
 
   npm run build && python3 -m pip install numpy pyarrow boto3 && python3 bench/training-read.py [--objects 20000]
+  python3 bench/training-read.py --shards 50 --shard-mib 16      # jsonl shards: one record per line
+
+With --shards, N jsonl shards of M MiB (lines of 200-1800 bytes) are mounted with format jsonl; boto3 reads the
+whole shards with 8 threads and splits them into lines, Strata's iterator returns the lines in shuffled order.
 
 Latency: Strata's mount source is wrapped in the seeded fault store (--mount-source-latency); the boto3 loop
 sleeps the same time before each GET, i.e. both pay it per request to the store.
@@ -91,6 +95,85 @@ def boto3_epoch(client, bucket, keys, latency_ms, threads=8):
     return time.perf_counter() - t, total
 
 
+def make_shard(mib):
+    rnd = random.Random(2)
+    lines, size, i = [], 0, 0
+    while size < mib * 1024 * 1024:
+        text = "".join(rnd.choice("abcdefghij ") for _ in range(64)) * rnd.randint(3, 28)
+        line = json.dumps({"id": i, "text": text}).encode() + b"\n"
+        lines.append(line)
+        size += len(line)
+        i += 1
+    return b"".join(lines), len(lines)
+
+
+def upload_shards(client, bucket, n, mib):
+    client.create_bucket(Bucket=bucket)
+    body, lines = make_shard(mib)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: client.put_object(Bucket=bucket, Key=f"shards/{i:05d}.jsonl", Body=body), range(n)))
+    return lines, len(body) - lines  # records per shard, value bytes per shard (without newlines)
+
+
+def boto3_shards(client, bucket, keys, latency_ms, threads=8):
+    def get(k):
+        if latency_ms:
+            time.sleep(latency_ms / 1000)
+        body = client.get_object(Bucket=bucket, Key=k)["Body"].read()
+        lines = body.split(b"\n")[:-1]
+        return len(lines), sum(len(x) for x in lines)
+    t = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        got = list(pool.map(get, keys))
+    return time.perf_counter() - t, sum(g[0] for g in got), sum(g[1] for g in got)
+
+
+def strata_records_epoch(c, topic, epoch, batch_size):
+    t = time.perf_counter()
+    total = 0
+    n = 0
+    for b in c.epoch_batches("bench", topic, seed=7, epoch=epoch, batch_size=batch_size, prefetch=4):
+        total += int(b.value_lengths.sum())
+        n += len(b)
+    return time.perf_counter() - t, n, total
+
+
+def shards_main(a, tmp, endpoint, cl):
+    per_shard, bytes_per_shard = upload_shards(cl, "shards", a.shards, a.shard_mib)
+    records, value_bytes = per_shard * a.shards, bytes_per_shard * a.shards
+    print(f"dataset: {a.shards} jsonl shards x {a.shard_mib} MiB = {records} records on a local MinIO, jsonl mount, batch size {a.batch_size}")
+    keys = [f"shards/{i:05d}.jsonl" for i in range(a.shards)]
+    rows = []
+    for lat in [int(x) for x in a.latencies.split(",")]:
+        proc, url = start_strata(tmp, endpoint, lat)
+        try:
+            c = Client(url)
+            c.mount("bench", "lines", "s3://shards/shards/", "jsonl")
+            while True:
+                d = c.describe_mount("bench", "lines")
+                if not d["progress"]["listing"] and d["highWatermark"] == records:
+                    break
+                time.sleep(0.2)
+            order = keys[:]
+            random.Random(lat).shuffle(order)
+            b1, bn, bb = boto3_shards(cl, "shards", order, lat)
+            b2, _, _ = boto3_shards(cl, "shards", order, lat)
+            s1, sn, sb = strata_records_epoch(c, "lines", 0, a.batch_size)
+            s2, _, _ = strata_records_epoch(c, "lines", 1, a.batch_size)
+            assert bn == sn == records and bb == sb == value_bytes, (bn, sn, records, bb, sb, value_bytes)
+            for name, bt, st in (("epoch 1", b1, s1), ("epoch 2", b2, s2)):
+                mib = value_bytes / 1048576
+                rows.append((lat, name, mib / bt, mib / st, bt / st))
+                print(f"latency {lat:>2} ms {name}: boto3 x8 {mib / bt:8.1f} MiB/s   strata {mib / st:8.1f} MiB/s ({records / st:.0f} records/s)   ratio {bt / st:5.2f}x", flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    print("\n| store latency | epoch | boto3, 8 threads, whole shards (MiB/s) | Strata epoch iterator, shuffled lines (MiB/s) | ratio |")
+    print("| --- | --- | --- | --- | --- |")
+    for lat, name, b, s, r in rows:
+        print(f"| {lat} ms | {name} | {b:.1f} | {s:.1f} | {r:.2f}x |")
+
+
 def strata_epoch(c, epoch, batch_size):
     t = time.perf_counter()
     total = 0
@@ -108,8 +191,21 @@ def main():
     ap.add_argument("--size", type=int, default=64 * 1024)
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--latencies", default="0,20")
+    ap.add_argument("--shards", type=int, default=0, help="jsonl mode: number of shards (e.g. 50)")
+    ap.add_argument("--shard-mib", type=int, default=16)
     a = ap.parse_args()
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}, python {platform.python_version()}")
+    if a.shards:
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="strata-bench-"))
+        minio, endpoint = start_minio(tmp)
+        try:
+            time.sleep(2)
+            shards_main(a, tmp, endpoint, s3(endpoint))
+        finally:
+            minio.terminate()
+            minio.wait(30)
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     print(f"dataset: {a.objects} objects x {a.size // 1024} KiB on a local MinIO, raw mount, batch size {a.batch_size}")
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="strata-bench-"))
     minio, endpoint = start_minio(tmp)
