@@ -96,6 +96,35 @@ describe('admin API: namespaces and credentials', () => {
     bad.end(true);
   });
 
+  it('removing a credential or replacing its password closes the connections that used it', async () => {
+    expect((await call('PUT', '/v1/namespaces/globex/credentials/temp', admin, { password: 'one' })).status).toBe(201);
+    const connectAs = async (password: string) => {
+      const c = mqtt.connect(`mqtt://127.0.0.1:${s.mqttPort}`, { username: 'temp', password, protocolVersion: 5, reconnectPeriod: 0 });
+      await new Promise<void>((resolve, reject) => {
+        c.once('connect', () => resolve());
+        c.once('error', reject);
+      });
+      const gone = new Promise<number | undefined>((resolve) => {
+        c.once('disconnect', (p) => resolve(p.reasonCode));
+        c.once('close', () => resolve(undefined));
+      });
+      return { c, gone };
+    };
+    const first = await connectAs('one');
+    expect((await call('PUT', '/v1/namespaces/globex/credentials/temp', admin, { password: 'two' })).status).toBe(200);
+    expect(await first.gone).toBe(0x98); // Administrative action
+    first.c.end(true);
+    const second = await connectAs('two');
+    expect((await call('DELETE', '/v1/namespaces/globex/credentials/temp', admin)).status).toBe(204);
+    expect(await second.gone).toBe(0x98);
+    second.c.end(true);
+    const again = mqtt.connect(`mqtt://127.0.0.1:${s.mqttPort}`, { username: 'temp', password: 'two', protocolVersion: 5, reconnectPeriod: 0 });
+    const err = await new Promise<Error & { code?: number }>((resolve) => again.once('error', resolve));
+    expect(err.code).toBe(135); // unknown user now: 0x87 Not authorized
+    again.end(true);
+    expect(s.logs().some((l) => l.msg === 'mqtt connections of a revoked credential closed' && l.user === 'temp')).toBe(true);
+  });
+
   it('the CLI manages namespaces and credentials with the admin token', async () => {
     const env = { STRATA_URL: base, STRATA_TOKEN: TOKEN };
     const created = await runStrata(['namespaces', 'create', 'initech', '--max-connections', '5', '--json'], { env });

@@ -67,10 +67,11 @@ export function validateQuotas(q: unknown): NamespaceQuotas {
 export class NamespaceRegistry {
   private readonly namespaces = new Map<string, Doc<NamespaceRecord>>();
   private readonly credentials = new Map<string, Doc<CredentialsDoc>>();
-  /** user → namespace */
-  private readonly users = new Map<string, string>();
+  /** user → its namespace and password hash (to see revocations) */
+  private users = new Map<string, { ns: string; password: string }>();
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  private readonly revokeListeners = new Set<(user: string, namespace: string) => void>();
 
   constructor(private readonly o: RegistryOptions) {}
 
@@ -115,9 +116,34 @@ export class NamespaceRegistry {
     this.reindexUsers();
   }
 
+  /**
+   * Calls `fn(user, namespace)` when a credential is removed or its password replaced (by this node or,
+   * seen on refresh, another one): frontends close the connections that logged in with it.
+   */
+  onRevoked(fn: (user: string, namespace: string) => void): () => void {
+    this.revokeListeners.add(fn);
+    return () => this.revokeListeners.delete(fn);
+  }
+
   private reindexUsers(): void {
-    this.users.clear();
-    for (const [ns, doc] of this.credentials) for (const user of Object.keys(doc.value.credentials)) this.users.set(user, ns);
+    const before = this.users;
+    this.users = new Map();
+    for (const [ns, doc] of this.credentials) for (const [user, c] of Object.entries(doc.value.credentials)) this.users.set(user, { ns, password: c.password });
+    for (const [user, old] of before) {
+      const now = this.users.get(user);
+      if (!now || now.ns !== old.ns || now.password !== old.password) this.revoke(user, old.ns);
+    }
+  }
+
+  private revoke(user: string, ns: string): void {
+    this.o.logger.info({ user, namespace: ns }, 'credential revoked: closing its connections');
+    for (const fn of this.revokeListeners) {
+      try {
+        fn(user, ns);
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message, user }, 'credential revocation listener failed');
+      }
+    }
   }
 
   private nsKey(ns: string): string {
@@ -201,7 +227,7 @@ export class NamespaceRegistry {
   }
 
   credential(user: string): CredentialRecord | undefined {
-    const ns = this.users.get(user);
+    const ns = this.users.get(user)?.ns;
     return ns === undefined ? undefined : this.credentials.get(ns)?.value.credentials[user];
   }
 
@@ -210,7 +236,7 @@ export class NamespaceRegistry {
     if (!this.namespaces.has(ns)) throw new StrataError('STRATA_ERR_NAMESPACE_NOT_FOUND', `namespace ${ns} is not registered; create it first (PUT /v1/namespaces/${ns})`, { details: { namespace: ns } });
     if (!USER_RE.test(user)) throw new StrataError('STRATA_ERR_INVALID_NAME', `invalid user name ${JSON.stringify(user)} (1-128 of A-Z a-z 0-9 . _ @ + -)`);
     if (typeof input.password !== 'string' || input.password.length < 1) throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'password must be a non-empty string');
-    const owner = this.users.get(user);
+    const owner = this.users.get(user)?.ns;
     if (owner !== undefined && owner !== ns) throw new StrataError('STRATA_ERR_CREDENTIAL_EXISTS', `user name ${user} already belongs to another namespace`, { details: { user } });
     const record: CredentialRecord = {
       user,
@@ -231,7 +257,7 @@ export class NamespaceRegistry {
       this.credentials,
       ns,
     );
-    this.users.set(user, ns);
+    this.reindexUsers();
     this.o.logger.info({ namespace: ns, user, admin: Boolean(input.admin), created }, created ? 'credential added' : 'credential replaced');
     return { record, created };
   }

@@ -73,4 +73,6 @@ export interface TenantServices {
   /** The namespace document, or undefined for a namespace nobody registered (no quotas). */
   namespace(name: string): NamespaceRecord | undefined;
   quotas: QuotaEnforcer;
+  /** Calls fn(user, namespace) when a registry credential is removed or its password replaced. */
+  onRevoked(fn: (user: string, namespace: string) => void): () => void;
 }
