@@ -69,13 +69,17 @@ export interface Timed {
   seconds: number;
   bytes: number;
   mibPerSec: number;
+  /** CPU seconds this process used meanwhile (all its threads; not MinIO's), per GiB moved. */
+  cpuSecPerGiB: number;
 }
 
 export async function timed(bytes: number, fn: () => Promise<void>): Promise<Timed> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await fn();
+  const cpu = process.cpuUsage(c0);
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, bytes, mibPerSec: bytes / MiB / seconds };
+  return { seconds, bytes, mibPerSec: bytes / MiB / seconds, cpuSecPerGiB: (cpu.user + cpu.system) / 1e6 / (bytes / 2 ** 30) };
 }
 
 /** Runs `tasks` with at most `concurrency` at a time. */

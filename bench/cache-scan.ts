@@ -6,7 +6,8 @@
  * Per injected GET latency (FaultStore): raw ranged GETs at concurrency 1 and N, the cache with prefetch off,
  * prefetch on (pattern detection only), prefetch on + hints (the reader hints the object order, as a log
  * reader does). Then at 0 ms: cold through the cache (memory, memory+SSD) vs raw GETs, warm SSD and warm memory
- * vs raw GETs. The reader asks for 1 MiB at a time; blocks are 4 MiB (default).
+ * vs raw GETs. The reader asks for 1 MiB at a time; blocks are 4 MiB (default). Each case also reports the CPU
+ * seconds per GiB of this process (MinIO's not included): on a shared machine that moves less than MiB/s.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,6 +103,16 @@ async function main(): Promise<void> {
     let round = 0;
     const ssdDir = (): string => join(env.tmp, `ssd-${round}`);
     cases.push({
+      name: 'cold, memory only, prefetch off',
+      latency: 0,
+      run: async () => {
+        const c = new TieredCache(src, { prefetch: { enabled: false }, memoryBytes: 64 * MiB });
+        const t = await timed(total, () => scan(c, refs));
+        await c.close();
+        return { t };
+      },
+    });
+    cases.push({
       name: 'cold, memory+SSD, prefetch off',
       latency: 0,
       run: async () => {
@@ -147,23 +158,30 @@ async function main(): Promise<void> {
         const id = `${c.latency}|${c.name}`;
         if (!samples.has(id)) samples.set(id, []);
         samples.get(id)!.push({ name: c.name, latency: c.latency, t, note });
-        process.stderr.write(`  round ${r + 1}  ${String(c.latency).padStart(3)} ms  ${c.name.padEnd(40)} ${fmt(t.mibPerSec).padStart(9)} MiB/s ${note ?? ''}\n`);
+        process.stderr.write(`  round ${r + 1}  ${String(c.latency).padStart(3)} ms  ${c.name.padEnd(40)} ${fmt(t.mibPerSec).padStart(9)} MiB/s  cpu ${fmt(t.cpuSecPerGiB, 2)} s/GiB ${note ?? ''}\n`);
       }
     }
   } finally {
     await env.close();
   }
-  const rows = [...samples.values()].map((rs) => ({ ...rs[rs.length - 1]!, mibs: rs.map((r) => r.t.mibPerSec) }));
+  const rows = [...samples.values()].map((rs) => ({ ...rs[rs.length - 1]!, mibs: rs.map((r) => r.t.mibPerSec), cpu: median(rs.map((r) => r.t.cpuSecPerGiB)) }));
   const get = (name: string, latency: number): number => median(rows.find((r) => r.name === name && r.latency === latency)?.mibs ?? [NaN]);
+  /** Median over rounds of a/b within the same round (the two ran back to back, so they met the same load). */
+  const paired = (a: string, b: string): string => {
+    const xa = rows.find((r) => r.name === a && r.latency === 0)?.mibs ?? [];
+    const xb = rows.find((r) => r.name === b && r.latency === 0)?.mibs ?? [];
+    const rs = xa.map((x, i) => x / xb[i]!).filter(Number.isFinite);
+    return rs.length ? `${fmt(median(rs), 2)}× (rounds ${rs.map((x) => fmt(x, 2)).join(', ')})` : '-';
+  };
   const lines = [
     `Machine: ${machine()}; load average at the end ${loadAvg()}`,
     `Run: node bench/run.js cache-scan --gib=${GIB} --latencies=${LATENCIES.join(',')} --concurrency=${CONC} --repeat=${REPEAT} (${((Date.now() - t0) / 1000).toFixed(0)} s; MinIO single drive on the same disk, loopback; ${GIB} GiB in 8 MiB objects, 4 MiB blocks, 1 MiB reads)`,
     '',
     `Figures: median MiB/s of ${REPEAT} round(s); the cases run interleaved, round after round, so load changes hit them alike.`,
     '',
-    '| latency | reader | median MiB/s | all rounds | note (last round) |',
-    '| ---: | --- | ---: | --- | --- |',
-    ...rows.map((r) => `| ${r.latency} ms | ${r.name} | ${fmt(median(r.mibs))} | ${r.mibs.map((x) => fmt(x, 0)).join(', ')} | ${r.note ?? ''} |`),
+    '| latency | reader | median MiB/s | all rounds | CPU s/GiB (median; this process) | note (last round) |',
+    '| ---: | --- | ---: | --- | ---: | --- |',
+    ...rows.map((r) => `| ${r.latency} ms | ${r.name} | ${fmt(median(r.mibs))} | ${r.mibs.map((x) => fmt(x, 0)).join(', ')} | ${fmt(r.cpu, 2)} | ${r.note ?? ''} |`),
     '',
     '| ratio | value |',
     '| --- | ---: |',
@@ -177,7 +195,10 @@ async function main(): Promise<void> {
     lines.push(`| prefetch+hints at 50 ms / at 0 ms (goal ≥ 0.80) | ${fmt(get('cache, prefetch on + hints', 50) / get('cache, prefetch on + hints', 0), 2)} |`);
     lines.push(`| pattern-only prefetch at 50 ms / at 0 ms | ${fmt(get('cache, prefetch on (pattern only)', 50) / get('cache, prefetch on (pattern only)', 0), 2)} |`);
   }
+  lines.push(`| cold memory only (64 MiB) / raw GETs c=1 | ${fmt(get('cold, memory only, prefetch off', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
+  lines.push(`| cold memory only / raw GETs c=1, per round | ${paired('cold, memory only, prefetch off', 'raw GETs, concurrency 1')} |`);
   lines.push(`| cold memory+SSD / raw GETs c=1 (overhead goal ≤ 10%) | ${fmt(get('cold, memory+SSD, prefetch off', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
+  lines.push(`| cold memory+SSD / raw GETs c=1, per round | ${paired('cold, memory+SSD, prefetch off', 'raw GETs, concurrency 1')} |`);
   lines.push(`| warm SSD / raw GETs c=1 (goal ≥ 3×) | ${fmt(get('warm SSD, prefetch off', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
   lines.push(`| warm memory, reader copies / raw GETs c=1 | ${fmt(get('warm memory, reader copies each read', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
   lines.push(`| warm memory / raw GETs c=1 (goal ≥ 10×) | ${fmt(get('warm memory (zero-copy reads)', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);

@@ -70,6 +70,17 @@ export class TieredCache {
    * memory with the cache: treat it as read-only (copy it before changing it).
    */
   async read(obj: ObjectRef, offset: number, length: number, opts: ReadOptions = {}): Promise<Buffer> {
+    const parts = await this.readParts(obj, offset, length, opts);
+    // Zero-copy when one block holds the range: the result shares memory with the cache (read-only contract).
+    if (parts.length === 1) return parts[0]!;
+    return parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(parts);
+  }
+
+  /**
+   * Like read(), but without assembling: the range as consecutive views of the cached blocks, one per block
+   * it touches (empty for an empty range). No byte is copied; treat the views as read-only.
+   */
+  async readParts(obj: ObjectRef, offset: number, length: number, opts: ReadOptions = {}): Promise<Buffer[]> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     if (this.closed) throw new CacheError('STRATA_ERR_ABORTED', 'the cache is closed');
     if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset > obj.size) {
@@ -77,20 +88,10 @@ export class TieredCache {
     }
     const len = Math.min(length, obj.size - offset);
     const blocks = blocksFor(obj, offset, len, this.blockSize);
-    const parts = blocks.map((b) => this.getBlock(b, opts.signal));
+    const pending = blocks.map((b) => this.getBlock(b, opts.signal));
     if (opts.stream !== undefined) this.prefetcher?.onRead(opts.stream, obj, blocks);
-    const datas = await Promise.all(parts);
-    // Zero-copy when one block holds the range: the result shares memory with the cache (read-only contract).
-    if (datas.length === 1) return datas[0]!.subarray(offset - blocks[0]!.offset, offset - blocks[0]!.offset + len);
-    const out = Buffer.allocUnsafe(len);
-    let pos = 0;
-    for (let i = 0; i < blocks.length; i++) {
-      const b = blocks[i]!;
-      const from = Math.max(offset, b.offset) - b.offset;
-      const to = Math.min(offset + len, b.offset + b.length) - b.offset;
-      pos += datas[i]!.copy(out, pos, from, to);
-    }
-    return out;
+    const datas = await Promise.all(pending);
+    return blocks.map((b, i) => datas[i]!.subarray(Math.max(offset, b.offset) - b.offset, Math.min(offset + len, b.offset + b.length) - b.offset));
   }
 
   /** Write-through: a copy of `body` (the whole object obj) is served from memory without a GET. */
@@ -262,7 +263,9 @@ export class TieredCache {
   private writeSsd(id: string, data: Buffer): void {
     const ssd = this.ssd;
     if (!ssd) return;
-    const w = this.opened.then(() => ssd.write(id, data));
+    // Started on the next turn of the event loop: the reader that waited for this block resumes (and sends
+    // its next GET) before the write's CRC32 of the whole block takes the thread.
+    const w = this.opened.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => ssd.write(id, data));
     this.pendingSsdWrites.add(w);
     void w.finally(() => this.pendingSsdWrites.delete(w));
   }

@@ -7,12 +7,14 @@
 import { StrataError, isStrataError } from '../errors.js';
 import type { ObjectStore } from '../store/types.js';
 import type { IndexEntry, PartitionState } from './partition.js';
-import { iterateBatches } from './record-batch.js';
+import { splitBatches } from './batch-parts.js';
 import type { ReadOptions, ReadResult } from './types.js';
 
 /** The part of cache/ TieredCache the log uses. */
 export interface LogCache {
   read(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<Buffer>;
+  /** The range as consecutive views of cached blocks, nothing copied (TieredCache.readParts); read() is used without it. */
+  readParts?(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<Buffer[]>;
   put?(obj: { key: string; etag: string; size: number }, body: Buffer): unknown;
   invalidate?(key: string): unknown;
   /** Exact upcoming ranges of a reader stream, fetched ahead (TieredCache.hint). */
@@ -74,11 +76,22 @@ export class RangeReader {
   }
 
   async read(e: IndexEntry, signal?: AbortSignal, stream?: string): Promise<Buffer> {
+    const parts = await this.readParts(e, signal, stream);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /**
+   * The bytes of `e` as consecutive pieces: views of the tail buffer or of cache blocks (no copy), or the one
+   * buffer a GET returned. A catch-up read of many MiB thus never assembles them into one buffer.
+   */
+  async readParts(e: IndexEntry, signal?: AbortSignal, stream?: string): Promise<Buffer[]> {
     const hit = this.recent.get(e.key);
-    if (hit && hit.etag === e.etag) return hit.body.subarray(e.pos, e.pos + e.len);
-    if (this.cache) return this.cache.read({ key: e.key, etag: e.etag, size: e.size }, e.pos, e.len, { signal, stream });
+    if (hit && hit.etag === e.etag) return [hit.body.subarray(e.pos, e.pos + e.len)];
+    const obj = { key: e.key, etag: e.etag, size: e.size };
+    if (this.cache?.readParts) return this.cache.readParts(obj, e.pos, e.len, { signal, stream });
+    if (this.cache) return [await this.cache.read(obj, e.pos, e.len, { signal, stream })];
     const { body } = await this.store.get(e.key, { range: { offset: e.pos, length: e.len }, ifMatch: e.etag, signal });
-    return body;
+    return [body];
   }
 }
 
@@ -126,11 +139,11 @@ async function collect(reader: RangeReader, p: PartitionState, offset: number, o
       i++;
     }
     const range = len === first.len ? first : { ...first, len };
-    const buf = await reader.read(range, options.signal, stream);
-    for (const { pos, header } of iterateBatches(buf)) {
+    // Batches are views of the cached blocks; only a batch straddling two blocks is copied.
+    for (const { buf, header } of splitBatches(await reader.readParts(range, options.signal, stream))) {
       if (header.baseOffset + header.lastOffsetDelta < offset) continue;
       if (batches.length > 0 && bytes + header.size > maxBytes) return done(i);
-      batches.push(buf.subarray(pos, pos + header.size));
+      batches.push(buf);
       bytes += header.size;
     }
   }
