@@ -7,6 +7,7 @@ import type { TopicLog } from '../log/types.js';
 import type { CacheStatsSource } from '../metrics/cache.js';
 import type { StrataConfig } from './options/index.js';
 import type { TenantServices } from '../broker/tenants/types.js';
+import type { LogWithExternalTopics } from '../log/external.js';
 
 /**
  * What the components of one node share. A component's start() fills in what it provides (the store
@@ -23,6 +24,8 @@ export interface NodeContext {
   store?: ObjectStore;
   /** Set by the 'log' component (src/server/log-component.ts). */
   log?: TopicLog;
+  /** Set by the 'log' component: where read-only external topics (mounted buckets) plug into `log`. */
+  externalTopics?: LogWithExternalTopics;
   /** The log's tiered read cache, set by the 'log' component (read by GET /v1/cache/stats). */
   cache?: CacheStatsSource;
   /** Set by the 'tenants' component: namespace registry, credentials, quotas (src/broker/tenants). */

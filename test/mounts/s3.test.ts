@@ -18,6 +18,7 @@ const N = 1000;
 let source: S3Store;
 let meta: S3Store;
 let bucket: string;
+let sourceOptions: ConstructorParameters<typeof S3Store>[0];
 const expected: Record<string, Array<{ key: string | null; value: Buffer }>> = { raw: [], jsonl: [], csv: [], tar: [] };
 const registries: MountRegistry[] = [];
 
@@ -25,7 +26,7 @@ function newRegistry(): MountRegistry {
   const r = new MountRegistry({
     store: meta,
     keys: new Keys('strata'),
-    openS3: async () => source,
+    openS3: async () => new S3Store(sourceOptions), // a registry closes its sources on close()
     readerFor: (store: ObjectStore) => new TieredCache(store, { memoryBytes: 64 << 20, blockSize: 1 << 20 }),
     mount: { pollIntervalMs: 3_600_000 },
   });
@@ -67,7 +68,8 @@ beforeAll(async () => {
   const s3 = await testS3();
   bucket = await createTestBucket('mounts');
   const opts = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true };
-  source = new S3Store({ ...opts, bucket });
+  sourceOptions = { ...opts, bucket };
+  source = new S3Store(sourceOptions);
   meta = new S3Store({ ...opts, bucket: await createTestBucket('mountmeta') });
   for (const format of ['raw', 'jsonl', 'csv', 'tar']) {
     const entries: Array<[string, Buffer]> = [];

@@ -4,6 +4,7 @@
  * prefetch through cache.hint), and contributes the /mounts, /batch and /epoch-batches routes.
  * Start it after the store (and log, when present) and before the HTTP listener.
  */
+import { mountTopics } from './topics.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TieredCache } from '../../../cache/index.js';
@@ -15,8 +16,10 @@ import { createObjectStore } from '../../store/index.js';
 import { Keys } from '../../store/keys.js';
 import type { ObjectStore } from '../../store/types.js';
 import { BatchService } from '../batch/service.js';
+import { minioWatch } from './minio-watch.js';
 import { MountRegistry } from './registry.js';
 import type { ParsedSource } from './source.js';
+import { unsupportedWatch, type StartWatch } from './watch.js';
 import type { MountSpec, RangeReader } from './types.js';
 
 export function mountsComponent(): Component {
@@ -44,6 +47,15 @@ export function mountsComponent(): Component {
         });
         return cache;
       };
+      // MinIO bucket notifications (issue #7): only an S3 endpoint with static credentials can listen
+      const watchFor = (source: ParsedSource): StartWatch | undefined => {
+        if (c.mountNotifications === 'off') return undefined;
+        if (source.kind === 'file') return unsupportedWatch('file:// sources have no bucket notifications');
+        if (!c.s3Endpoint) return unsupportedWatch('AWS S3 has no listen API (its notifications go to SQS/SNS/EventBridge)');
+        if (!c.s3AccessKeyId || !c.s3SecretAccessKey) return unsupportedWatch('the listen API needs static S3 credentials (s3AccessKeyId, s3SecretAccessKey)');
+        const config = { endpoint: c.s3Endpoint, region: c.s3Region ?? 'us-east-1', accessKeyId: c.s3AccessKeyId, secretAccessKey: c.s3SecretAccessKey, pathStyle: c.s3ForcePathStyle };
+        return minioWatch(config, source.bucket, source.prefix);
+      };
       registry = new MountRegistry({
         store: ctx.store!,
         keys: new Keys(),
@@ -51,12 +63,14 @@ export function mountsComponent(): Component {
         readerFor,
         topicExists: (ns, topic) => log?.getTopic(ns, topic) !== undefined,
         logger,
-        mount: { pollIntervalMs: c.mountPollInterval },
+        mount: { pollIntervalMs: c.mountPollInterval, notifications: c.mountNotifications, metrics: ctx.metrics },
+        watchFor,
         allowedDirs: c.mountAllowedDirs,
       });
       await registry.start();
       const batches = new BatchService({ log, mounts: registry, logger });
       const mounts = registry;
+      ctx.externalTopics?.attach(mountTopics(registry, batches)); // mounts are read-only topics for Kafka and HTTP too
       ctx.httpRoutes.push((app) => registerMountRoutes(app, mounts));
       ctx.httpRoutes.push((app) => registerBatchRoutes(app, { batches }));
       logger.info({ mounts: registry.list().length }, 'mounts ready');

@@ -5,6 +5,7 @@
  * moves over counts that are durable in meta/ — so an offset once served never moves.
  */
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { StrataError } from '../../errors.js';
 import { compareKeys } from '../../store/util.js';
 import type { ObjectStore } from '../../store/types.js';
@@ -13,6 +14,7 @@ import { indexObject, needsIndex } from './formats/index.js';
 import { sourceError } from './reader.js';
 import type { MountObject, MountRecord, MountSpec, MountStatus, ObjectRange, RangeReader, RecordIndex } from './types.js';
 import type { ParsedSource } from './source.js';
+import { MountNotifier, type StartWatch } from './watch.js';
 
 export interface MountOptions {
   pollIntervalMs: number;
@@ -20,6 +22,13 @@ export interface MountOptions {
   fullListEvery: number;
   indexConcurrency: number;
   logger?: Logger;
+  /** Bucket notifications (watch.ts): 'auto' listens when `watch` can, 'off' only polls. Default 'auto'. */
+  notifications?: 'auto' | 'off';
+  /** Starts this mount's notification watcher; absent = the source cannot notify. */
+  watch?: StartWatch;
+  /** Coalescing window of notification-started polls. Default 25 ms. */
+  notifyDebounceMs?: number;
+  metrics?: Registry;
 }
 
 const INDEX_GROUP = 64;
@@ -39,6 +48,7 @@ export class Mount {
   private running: Promise<void> | undefined;
   private closed = false;
   private csvHeader: string | undefined;
+  private notifier: MountNotifier | undefined;
 
   constructor(
     readonly spec: MountSpec,
@@ -57,6 +67,17 @@ export class Mount {
   async open(): Promise<void> {
     await this.load();
     this.schedule(0);
+    const o = this.options;
+    this.notifier = new MountNotifier(
+      {
+        // a key already indexed was overwritten: polling ignores it too; one sorting before the last listed
+        // key is only found by a full LIST (polling's every-n-th pass), so that is what the early poll runs
+        pollFor: (key) => (this.known.has(key) ? undefined : { full: this.lastKey !== undefined && compareKeys(key, this.lastKey) <= 0 }),
+        refresh: (options) => this.refresh(options),
+      },
+      { mode: o.notifications ?? 'auto', debounceMs: o.notifyDebounceMs, logger: o.logger, metrics: o.metrics, labels: { ns: this.spec.namespace, topic: this.spec.topic }, pollIntervalMs: o.pollIntervalMs },
+    );
+    this.notifier.start(o.watch);
   }
 
   /** (Re)builds the in-memory state from what is durable in meta/. */
@@ -93,6 +114,7 @@ export class Mount {
       progress: { objectsIndexed: this.countedObjects, objectsTotal: this.objects.length, listing: this.listing, ...(this.lastError ? { lastError: this.lastError } : {}) },
       ...(this.csvHeader !== undefined ? { csvHeader: this.csvHeader } : {}),
       ...(this.reader.stats ? { cache: pickStats(this.reader.stats()) } : {}),
+      ...(this.notifier ? { notifications: this.notifier.status() } : {}),
     };
   }
 
@@ -105,6 +127,7 @@ export class Mount {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.notifier?.close();
     if (this.timer) clearTimeout(this.timer);
     while (this.running) await this.running.catch(() => {});
   }

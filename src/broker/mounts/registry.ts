@@ -14,6 +14,7 @@ import { DirSource } from './dir-source.js';
 import { Mount, type MountOptions } from './mount.js';
 import { StoreRangeReader } from './reader.js';
 import { parseSource, type ParsedSource } from './source.js';
+import type { StartWatch } from './watch.js';
 import { MOUNT_FORMATS, type MountFormat, type MountSpec, type MountStatus, type RangeReader } from './types.js';
 
 export interface MountRegistryOptions {
@@ -28,6 +29,8 @@ export interface MountRegistryOptions {
   topicExists?: (ns: string, topic: string) => boolean;
   logger?: Logger;
   mount?: Partial<MountOptions>;
+  /** The notification watcher of a mount's source (watch.ts); undefined = the mount only polls. */
+  watchFor?: (source: ParsedSource, spec: MountSpec) => StartWatch | undefined;
   /** Directories file:// mounts may read; undefined = any (tests), [] = file:// mounts refused. */
   allowedDirs?: string[];
 }
@@ -144,7 +147,7 @@ export class MountRegistry {
     const store = await this.sourceStore(source);
     if (fresh) await store.check();
     const reader: RangeReader = this.options.readerFor?.(store, source, spec) ?? new StoreRangeReader(store);
-    const options: MountOptions = { pollIntervalMs: 10_000, fullListEvery: 6, indexConcurrency: 16, logger: this.options.logger, ...this.options.mount };
+    const options: MountOptions = { pollIntervalMs: 10_000, fullListEvery: 6, indexConcurrency: 16, logger: this.options.logger, ...this.options.mount, watch: this.options.watchFor?.(source, spec) };
     const mount = new Mount(spec, source, store, reader, this.catalog, options);
     try {
       await mount.open();

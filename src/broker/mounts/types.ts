@@ -4,6 +4,8 @@
  * within one LIST pass, later discoveries appended), and record offsets follow object order.
  */
 
+import type { NotificationStatus } from './watch.js';
+
 export const MOUNT_FORMATS = ['raw', 'jsonl', 'csv', 'tar'] as const;
 export type MountFormat = (typeof MOUNT_FORMATS)[number];
 
@@ -84,4 +86,6 @@ export interface MountStatus extends MountSpec {
   csvHeader?: string;
   /** Read cache of the mount's source (shared by the mounts of one source): hits, misses, GETs, prefetch. */
   cache?: { hits: Record<string, number>; misses: number; gets: number; prefetch: { issued: number; used: number; wasted: number; late: number } };
+  /** Bucket notifications: whether this mount listens for new objects or only polls (watch.ts). */
+  notifications?: NotificationStatus;
 }

@@ -12,6 +12,14 @@ export const MOUNT_OPTIONS = [
     doc: 'How often each mount LISTs its source for new objects (every 6th poll lists the whole prefix to catch keys that sort earlier).',
   },
   {
+    name: 'mountNotifications',
+    type: 'enum',
+    group: 'mounts',
+    values: ['auto', 'off'],
+    default: 'auto',
+    doc: 'MinIO bucket notifications for `s3://` mounts: `auto` listens (ListenBucketNotification) so a new object appears within about a second and falls back to LIST polling where the endpoint cannot (AWS S3, `file://`, errors); `off` only polls. Polling at `mountPollInterval` stays on as a safety net either way.',
+  },
+  {
     name: 'mountCacheMemory',
     type: 'size',
     group: 'mounts',
