@@ -76,7 +76,8 @@ export async function runUsersCommand(argv: string[], io: Io): Promise<number> {
     }
     if (sub === 'list') {
       const f = await readUsersFile(file);
-      for (const [name, u] of Object.entries(f.users)) io.out(`${name}\t${u.namespace ?? 'default'}\t${u.acl ? `${u.acl.length} acl rules` : 'all topics'}\n`);
+      // last column: whether Kafka SASL/SCRAM can be used (entries written before SCRAM support lack the keys)
+      for (const [name, u] of Object.entries(f.users)) io.out(`${name}\t${u.namespace ?? 'default'}\t${u.acl ? `${u.acl.length} acl rules` : 'all topics'}\t${u.scram ? 'scram' : 'no scram (re-add to enable)'}\n`);
       return 0;
     }
     io.err(USAGE);

@@ -2,10 +2,15 @@
  * The users file (JSON), read by the MQTT frontend and written by `strata users add`:
  *
  *   { "users": { "alice": { "password": "scrypt$16384$8$1$<salt>$<hash>", "namespace": "default",
- *                           "acl": [{ "action": "all", "topic": "devices/%u/#" }] } },
+ *                           "acl": [{ "action": "all", "topic": "devices/%u/#" }],
+ *                           "scram": { "SCRAM-SHA-256": { "salt": "…", "iterations": 4096, "storedKey": "…", "serverKey": "…" },
+ *                                      "SCRAM-SHA-512": { … } } } },
  *     "anonymousAcl": [{ "action": "subscribe", "topic": "public/#" }] }
  *
- * A user without `acl` may use every topic of its namespace. The file is re-read when it changes
+ * A user without `acl` may use every topic of its namespace. `scram` (Kafka SASL/SCRAM, RFC 5802) is
+ * written by `strata users add` since SCRAM support; an entry without it (written earlier) still works
+ * for PLAIN and MQTT but not for SCRAM until `strata users add` is run again for that user, because the
+ * scrypt hash cannot be turned into SCRAM keys. The file is re-read when it changes
  * (checked at most once a second), so users added while the broker runs can connect.
  */
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -13,12 +18,15 @@ import { StrataError } from '../errors.js';
 import type { AclRule } from './acl.js';
 import { aclAuthorizer } from './acl.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { deriveScramCredentials, type ScramCredential, type ScramCredentials, type ScramMechanism } from './scram.js';
 import type { AuthRequest, AuthResult, Authenticator, Authorizer, ClientIdentity } from './types.js';
 
 export interface UserEntry {
   password: string;
   namespace?: string;
   acl?: AclRule[];
+  /** Salted SCRAM keys per mechanism (absent in entries written before SCRAM support). */
+  scram?: ScramCredentials;
 }
 
 export interface UsersFile {
@@ -47,7 +55,12 @@ export async function readUsersFile(path: string): Promise<UsersFile> {
 export async function addUser(path: string, name: string, password: string, options: { namespace?: string; acl?: AclRule[] } = {}): Promise<void> {
   if (!name || name.includes(':')) throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'user name must be non-empty and must not contain ":"');
   const file = await readUsersFile(path);
-  file.users[name] = { password: await hashPassword(password), ...(options.namespace ? { namespace: options.namespace } : {}), ...(options.acl ? { acl: options.acl } : {}) };
+  file.users[name] = {
+    password: await hashPassword(password),
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.acl ? { acl: options.acl } : {}),
+    scram: await deriveScramCredentials(password),
+  };
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   await rename(tmp, path);
@@ -97,6 +110,15 @@ export class UsersAuth implements Authenticator, Authorizer {
     const user = this.file.users[r.username!];
     if (!user || !r.password || !(await verifyPassword(r.password.toString('utf8'), user.password))) return { ok: false, reason: 'bad_credentials' };
     return { ok: true, user: r.username, namespace: user.namespace ?? ns };
+  }
+
+  /** The user's stored SCRAM credential for `mechanism`, or undefined (unknown user, or an entry without `scram`). */
+  async scramCredential(user: string, mechanism: ScramMechanism): Promise<{ credential: ScramCredential; namespace: string } | undefined> {
+    await this.refresh();
+    const entry = Object.hasOwn(this.file.users, user) ? this.file.users[user] : undefined;
+    const credential = entry?.scram?.[mechanism];
+    if (!entry || !credential) return undefined;
+    return { credential, namespace: entry.namespace ?? this.o.defaultNamespace ?? 'default' };
   }
 
   canPublish(id: ClientIdentity, topic: string): boolean {

@@ -1,7 +1,9 @@
 /**
  * SaslHandshake (key 17), versions 0–1, never flexible; SaslAuthenticate (key 36), versions 0–2, flexible
  * from 2. Handshake v1 is followed by SaslAuthenticate requests; v0 (raw SASL tokens without Kafka
- * framing) is advertised for completeness but only the framed form is served.
+ * framing) is advertised because librdkafka requires it in ApiVersions before it uses SASL at all (its
+ * SASL_HANDSHAKE feature needs SaslHandshake v0), but a v0 handshake is answered UNSUPPORTED_VERSION
+ * (handlers/sasl.ts): only the framed form is served.
  *
  *   SaslHandshake Request => mechanism
  *   SaslHandshake Response => error_code [mechanisms]
@@ -14,7 +16,7 @@ import { arr, f } from '../codec/schema.js';
 export const SaslHandshake: ApiDef = {
   key: 17,
   name: 'SaslHandshake',
-  min: 1,
+  min: 0,
   max: 1,
   flexibleFrom: Infinity,
   request: [f('mechanism', 'string')],
