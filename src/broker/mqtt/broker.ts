@@ -281,6 +281,12 @@ export class Broker {
    * Publishes one message. Returns undefined when it was routed synchronously with nothing to persist,
    * else a promise that resolves once everything that must be durable is, and the message is routed.
    * Callers acknowledge QoS 1/2 publishes only after it resolves (acked means durable).
+   *
+   * Copies of a QoS 1 message for `mqttLogTopics` do not hold up its delivery, only its acknowledgement:
+   * a subscriber may get the message while the copy is still being flushed (a request/response round
+   * trip would otherwise wait for two WAL flushes). If the copy then fails, or the node dies first, the
+   * publisher gets no success PUBACK and sends again, which QoS 1 (at least once) allows. QoS 2, the
+   * session log (persistent sessions need the log offset first) and retained copies still wait.
    */
   publish(namespace: string, message: Message): Promise<void> | undefined {
     this.stats.published++;
@@ -297,7 +303,9 @@ export class Broker {
         if (!sys) waits.push(this.persistence.putRetained(namespace, stored));
       }
     }
-    for (const rule of this.logTopics) if (topicMatches(rule.filter, message.topic)) waits.push(this.persistence.export(namespace, rule.topic, message));
+    /** Durable before the acknowledgement only (not before delivery). */
+    const acked: Promise<unknown>[] = [];
+    for (const rule of this.logTopics) if (topicMatches(rule.filter, message.topic)) (message.qos === 1 ? acked : waits).push(this.persistence.export(namespace, rule.topic, message));
     const targets = route(space.trie, space.sessions, message);
     const needLog = message.qos > 0 && targets.some((t) => t.qos > 0 && t.session.persistent);
     if (needLog) {
@@ -314,9 +322,10 @@ export class Broker {
       for (const w of waits) w.catch((err) => this.logger.warn({ err, topic: message.topic }, 'persisting a QoS 0 message failed'));
       if (!needLog) {
         deliver();
-        return undefined;
+        return acked.length ? Promise.all(acked).then(() => undefined) : undefined;
       }
     }
-    return Promise.all(waits).then(deliver);
+    const routed = Promise.all(waits).then(deliver);
+    return acked.length ? Promise.all([routed, ...acked]).then(() => undefined) : routed;
   }
 }

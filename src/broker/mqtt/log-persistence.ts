@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isStrataError } from '../../errors.js';
-import type { TopicLog } from '../../log/types.js';
+import type { RecordInput, TopicLog } from '../../log/types.js';
 import type { Keys } from '../../store/keys.js';
 import { listAll, type ObjectStore } from '../../store/types.js';
 import type { LoggedMessage, MqttPersistence } from './persistence.js';
@@ -30,8 +30,16 @@ export interface LogPersistenceOptions {
   sessionLogRetentionMs?: number;
 }
 
+interface ExportItem {
+  record: RecordInput;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class LogPersistence implements MqttPersistence {
   private readonly ensured = new Map<string, Promise<void>>();
+  private readonly exports = new Map<string, { ns: string; topic: string; items: ExportItem[] }>();
+  private exportScheduled = false;
 
   constructor(private readonly o: LogPersistenceOptions) {}
 
@@ -104,9 +112,38 @@ export class LogPersistence implements MqttPersistence {
     return { messages: r.records.map((rec) => ({ offset: rec.offset, message: fromRecord(rec) })), next: r.nextOffset, end: r.highWatermark };
   }
 
-  async export(ns: string, logTopic: string, m: Message): Promise<void> {
-    await this.ensure(ns, logTopic);
-    await this.o.log.append(ns, logTopic, 0, [toRecord(m)]);
+  /**
+   * Copies of one event-loop turn go to their log topic as one record batch (one encode, one CRC, one
+   * writer append) instead of one batch per message; each still resolves only once durable. If a batch is
+   * refused (e.g. one record too large), its records are retried one by one so only the bad one fails.
+   */
+  export(ns: string, logTopic: string, m: Message): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const key = `${ns}\u0000${logTopic}`;
+      let q = this.exports.get(key);
+      if (!q) this.exports.set(key, (q = { ns, topic: logTopic, items: [] }));
+      q.items.push({ record: toRecord(m), resolve, reject });
+      if (!this.exportScheduled) {
+        this.exportScheduled = true;
+        setImmediate(() => this.flushExports());
+      }
+    });
+  }
+
+  private flushExports(): void {
+    this.exportScheduled = false;
+    const queues = [...this.exports.values()];
+    this.exports.clear();
+    for (const q of queues) {
+      const append = (items: ExportItem[]): Promise<unknown> => this.ensure(q.ns, q.topic).then(() => this.o.log.append(q.ns, q.topic, 0, items.map((i) => i.record)));
+      append(q.items).then(
+        () => q.items.forEach((i) => i.resolve()),
+        (err: unknown) => {
+          if (q.items.length === 1) return q.items[0]!.reject(err);
+          for (const i of q.items) append([i]).then(() => i.resolve(), i.reject);
+        },
+      );
+    }
   }
 
   async close(): Promise<void> {}
