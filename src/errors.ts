@@ -82,6 +82,9 @@ export const ERROR_CATALOG = {
   STRATA_ERR_NAMESPACE_NOT_EMPTY: { kind: 'conflict', retriable: false, http: 409, message: 'the namespace still holds topics or mounts' },
   STRATA_ERR_CREDENTIAL_EXISTS: { kind: 'conflict', retriable: false, http: 409, message: 'the user name already belongs to another namespace' },
   STRATA_ERR_CREDENTIAL_NOT_FOUND: { kind: 'not_found', retriable: false, http: 404, message: 'credential not found' },
+  // namespace quotas (src/broker/tenants/quotas.ts, docs/tenants.md "Quotas")
+  STRATA_ERR_QUOTA_EXCEEDED: { kind: 'unavailable', retriable: true, http: 429, message: "the namespace is over its messagesPerSecond or bytesPerSecond quota; retry after the Retry-After delay" },
+  STRATA_ERR_STORAGE_QUOTA_EXCEEDED: { kind: 'unavailable', retriable: false, http: 507, message: 'the namespace holds its maxStoredBytes quota or more' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

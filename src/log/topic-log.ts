@@ -138,6 +138,14 @@ export class StrataTopicLog implements OpenedTopicLog {
   listNamespaces(): string[] {
     return this.catalog.namespaces();
   }
+  namespaceBytes(ns: string): number {
+    let bytes = 0;
+    for (const t of this.catalog.all()) {
+      if (t.entry.namespace !== ns) continue;
+      for (const p of t.parts) for (let i = p.find(p.logStartOffset); i < p.entries.length; i++) bytes += p.entries[i]!.len;
+    }
+    return bytes;
+  }
 
   // write --------------------------------------------------------------------------------------------
   private writable(ns: string, topic: string, partition: number): { t: TopicRuntime; p: PartitionState } {

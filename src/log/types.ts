@@ -124,6 +124,8 @@ export interface TopicLog {
   getTopic(namespace: string, name: string): TopicInfo | undefined;
   listTopics(namespace?: string): TopicInfo[];
   listNamespaces(): string[];
+  /** Bytes held by the namespace's partitions (stored batches from each logStartOffset on); quotas use it. */
+  namespaceBytes(namespace: string): number;
 
   // write ------------------------------------------------------------------------------------------
   /** Encodes records as one batch and resolves once durable in the object store. */

@@ -2,6 +2,7 @@
  * The topic-log component: opens the TopicLog on the node's object store (recovering from manifest +
  * WAL), with a tiered read cache under <cacheDir>/log, and contributes the topic/record HTTP routes.
  */
+import { LogWithExternalTopics } from '../log/external.js';
 import { join } from 'node:path';
 import { TieredCache } from '../../cache/index.js';
 import { openTopicLog, type OpenedTopicLog } from '../log/index.js';
@@ -38,11 +39,15 @@ export function logComponent(): Component {
           tailCacheBytes: c.logTailCacheBytes,
         },
       });
-      ctx.log = log;
+      // mounted buckets join the same topic namespace as read-only topics (src/log/external.ts)
+      const withMounts = new LogWithExternalTopics(log);
+      ctx.log = withMounts;
+      ctx.externalTopics = withMounts;
       ctx.cache = cache;
       unbind.push(bindCacheMetrics(cache, ctx.metrics), bindConsumerLagMetric(log, ctx.metrics)); // strata_cache_*, strata_consumer_lag_records
-      const opened = log;
-      ctx.httpRoutes.push((app) => registerTopicRoutes(app, opened));
+      const opened = withMounts;
+      // registrars run when the HTTP listener starts, after the tenants component set ctx.tenants
+      ctx.httpRoutes.push((app) => registerTopicRoutes(app, opened, ctx.tenants?.quotas));
     },
     async stop() {
       for (const u of unbind.splice(0)) u();

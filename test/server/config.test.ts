@@ -109,6 +109,7 @@ describe('precedence: flag > env > file > default', () => {
       forcePathStyle: true,
       accessKeyId: 'ak',
       secretAccessKey: 'sk',
+      fastGet: true,
     });
   });
 

@@ -7,6 +7,7 @@ import type { Component, NodeContext } from '../../server/context.js';
 import { registerTenantRoutes } from '../../protocol/http/tenants.js';
 import { StrataError } from '../../errors.js';
 import { Keys } from '../../store/keys.js';
+import { QuotaManager } from './quotas.js';
 import { NamespaceRegistry } from './registry.js';
 import type { QuotaEnforcer, TenantServices } from './types.js';
 
@@ -26,15 +27,17 @@ export function tenantsComponent(): Component {
       const logger = ctx.logger('tenants');
       const reg = (registry = new NamespaceRegistry({ store: ctx.store, keys: new Keys(), logger, refreshMs: ctx.config.tenantsRefreshInterval }));
       await reg.start();
-      // QUOTAS: replaced by `new QuotaManager({ quotasOf, storedBytes, registry: ctx.metrics, logger })` from quotas.ts.
-      const quotas: QuotaEnforcer = NO_QUOTAS;
+      // per-namespace quotas (quotas.ts); stored bytes come from the log (0 without one)
+      const log = ctx.log;
+      const quotas = new QuotaManager({ quotasOf: (ns) => reg.get(ns)?.quotas, storedBytes: (ns) => log?.namespaceBytes(ns) ?? 0, registry: ctx.metrics, logger: ctx.logger('quotas') });
       const services: TenantServices = {
         credential: async (user) => reg.credential(user),
         namespace: (name) => reg.get(name),
         quotas,
+        onRevoked: (fn) => reg.onRevoked(fn),
       };
       ctx.tenants = services;
-      ctx.httpRoutes.push((app) => registerTenantRoutes(app, { registry: reg, log: ctx.log }));
+      ctx.httpRoutes.push((app) => registerTenantRoutes(app, { registry: reg, log: ctx.log, usage: (ns) => quotas.usage(ns) }));
       logger.info({ namespaces: reg.list().length }, 'namespace registry loaded');
     },
     async stop() {

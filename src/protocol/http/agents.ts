@@ -8,6 +8,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StrataError } from '../../errors.js';
 import type { AgentGateway, AgentReply } from '../../broker/agents/gateway.js';
+import type { QuotaEnforcer } from '../../broker/tenants/types.js';
+import { admitHttpProduce } from './quotas.js';
 
 /** One MQTT topic level without wildcards, not starting with `$` (docs/agents.md "Names"). */
 const level = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^/+#$\\u0000][^/+#\\u0000]*$' } as const;
@@ -41,7 +43,7 @@ function send(reply: FastifyReply, r: AgentReply): FastifyReply {
   return reply.status(200).type(r.contentType ?? 'application/octet-stream').send(r.payload);
 }
 
-export function registerAgentRoutes(app: FastifyInstance, gateway: AgentGateway): void {
+export function registerAgentRoutes(app: FastifyInstance, gateway: AgentGateway, quotas?: QuotaEnforcer): void {
   app.get<{ Params: { ns: string } }>(
     '/v1/namespaces/:ns/agents',
     { schema: { params: { type: 'object', required: ['ns'], properties: { ns } } } },
@@ -50,6 +52,7 @@ export function registerAgentRoutes(app: FastifyInstance, gateway: AgentGateway)
 
   const ask = async (request: Req, reply: FastifyReply, topic: string, skill: string | undefined): Promise<FastifyReply> => {
     const input = inputOf(request);
+    admitHttpProduce(quotas, reply, request.params.ns, 1, input.payload.length); // the request is one published message
     const base = { topic, skill, timeoutMs: request.query.timeout_ms, ...input };
     if (!String(request.headers.accept ?? '').includes('text/event-stream')) return send(reply, await gateway.request(request.params.ns, base));
     // Server-sent events: `chunk` events as they arrive, then `reply`/`end` or `error` (docs/reference/http-api.md).

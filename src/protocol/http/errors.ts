@@ -29,7 +29,8 @@ export function errorBody(err: StrataError): HttpErrorBody {
 export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, request, reply) => {
     const strata = httpErrorOf(err);
-    if (strata.httpStatus >= 500) logger.error({ err, code: strata.code, url: request.url }, 'request failed');
+    // a 507 storage-quota refusal is the tenant's state, not a server fault (logged by the quota manager)
+    if (strata.httpStatus >= 500 && strata.code !== 'STRATA_ERR_STORAGE_QUOTA_EXCEEDED') logger.error({ err, code: strata.code, url: request.url }, 'request failed');
     else logger.debug({ code: strata.code, url: request.url, reason: strata.message }, 'request rejected');
     // Internal errors keep their detail in the log, not in the answer.
     const shown = strata.code === 'STRATA_ERR_INTERNAL' ? new StrataError('STRATA_ERR_INTERNAL') : strata;

@@ -6,13 +6,16 @@
  *   headers: [{ "key": "name", "value": … }] (order kept, duplicates allowed).
  *   partition: explicit; else murmur2(key) % partitions (Kafka's default partitioner); else round-robin.
  *   → 200 { "records": [{ "partition", "offset" }] } in request order, sent only once durable.
- * GET …/partitions/:p/records?offset=&max_bytes=&max_wait_ms=&max_records=&encoding=auto|base64
+ * GET …/partitions/:p/records?offset=|timestamp=&max_bytes=&max_wait_ms=&max_records=&encoding=auto|base64
+ *   (timestamp: start at the first record with timestamp ≥ it, ms since the epoch — replay from a time)
  *   → 200 { records: [{ offset, timestamp, key, value, headers }], next_offset, high_watermark, log_start_offset }
  */
 import type { FastifyInstance } from 'fastify';
 import { StrataError } from '../../errors.js';
 import { partitionForKey } from '../../log/murmur2.js';
 import type { RecordHeader, RecordInput, TopicLog } from '../../log/types.js';
+import type { QuotaEnforcer } from '../../broker/tenants/types.js';
+import { admitHttpProduce } from './quotas.js';
 
 type Bytes = string | { base64: string } | null;
 interface HttpRecord {
@@ -64,13 +67,13 @@ function fromBuffer(b: Buffer | null, base64: boolean): Bytes {
   return { base64: b.toString('base64') };
 }
 
-export function registerRecordRoutes(app: FastifyInstance, log: TopicLog): void {
+export function registerRecordRoutes(app: FastifyInstance, log: TopicLog, quotas?: QuotaEnforcer): void {
   const roundRobin = new Map<string, number>();
 
   app.post<{ Params: { ns: string; topic: string }; Body: HttpRecord[] }>(
     '/v1/namespaces/:ns/topics/:topic/records',
     { schema: { body: produceBody } },
-    async (request) => {
+    async (request, reply) => {
       const { ns, topic } = request.params;
       const info = log.getTopic(ns, topic);
       if (!info) throw new StrataError('STRATA_ERR_TOPIC_NOT_FOUND', `topic ${ns}/${topic} does not exist`);
@@ -94,6 +97,11 @@ export function registerRecordRoutes(app: FastifyInstance, log: TopicLog): void 
         g.records.push({ key, value: toBuffer(r.value), headers, timestamp: r.timestamp });
         g.index.push(i);
       });
+      if (quotas) {
+        let bytes = 0;
+        for (const g of groups.values()) for (const r of g.records) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+        admitHttpProduce(quotas, reply, ns, request.body.length, bytes); // 429 + Retry-After, or 507
+      }
       const out: Array<{ partition: number; offset: number }> = new Array(request.body.length);
       await Promise.all(
         [...groups].map(async ([partition, g]) => {
@@ -107,7 +115,7 @@ export function registerRecordRoutes(app: FastifyInstance, log: TopicLog): void 
 
   app.get<{
     Params: { ns: string; topic: string; p: number };
-    Querystring: { offset: number; max_bytes: number; max_wait_ms: number; max_records?: number; encoding: 'auto' | 'base64' };
+    Querystring: { offset: number; timestamp?: number; max_bytes: number; max_wait_ms: number; max_records?: number; encoding: 'auto' | 'base64' };
   }>(
     '/v1/namespaces/:ns/topics/:topic/partitions/:p/records',
     {
@@ -117,6 +125,7 @@ export function registerRecordRoutes(app: FastifyInstance, log: TopicLog): void 
           type: 'object',
           properties: {
             offset: { type: 'integer', minimum: 0, default: 0 },
+            timestamp: { type: 'integer', minimum: 0 },
             max_bytes: { type: 'integer', minimum: 1, maximum: 64 * 1024 * 1024, default: 1024 * 1024 },
             max_wait_ms: { type: 'integer', minimum: 0, maximum: 60_000, default: 0 },
             max_records: { type: 'integer', minimum: 1 },
@@ -133,7 +142,12 @@ export function registerRecordRoutes(app: FastifyInstance, log: TopicLog): void 
       // The response closing before we answered means the client went away: stop the long-poll.
       reply.raw.once('close', onClose);
       try {
-        const r = await log.readRecords(ns, topic, p, q.offset, { maxBytes: q.max_bytes, maxWaitMs: q.max_wait_ms, maxRecords: q.max_records, signal: ac.signal });
+        let from = q.offset;
+        if (q.timestamp !== undefined) {
+          const hit = await log.offsetForTimestamp(ns, topic, p, q.timestamp);
+          from = hit?.offset ?? (log.getTopic(ns, topic)?.partitions.find((x) => x.partition === p)?.highWatermark ?? q.offset);
+        }
+        const r = await log.readRecords(ns, topic, p, from, { maxBytes: q.max_bytes, maxWaitMs: q.max_wait_ms, maxRecords: q.max_records, signal: ac.signal });
         const b64 = q.encoding === 'base64';
         return {
           records: r.records.map((x) => ({ offset: x.offset, timestamp: x.timestamp, key: fromBuffer(x.key, b64), value: fromBuffer(x.value, b64), headers: x.headers.map((h) => ({ key: h.key, value: fromBuffer(h.value, b64) })) })),

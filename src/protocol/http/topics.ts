@@ -10,12 +10,13 @@
 import type { FastifyInstance } from 'fastify';
 import { StrataError } from '../../errors.js';
 import type { TopicConfig, TopicLog } from '../../log/types.js';
+import type { QuotaEnforcer } from '../../broker/tenants/types.js';
 import { registerRecordRoutes } from './records.js';
 
 const name = { type: 'string', minLength: 1, maxLength: 249 } as const;
 const topicParams = { type: 'object', required: ['ns', 'topic'], properties: { ns: name, topic: name } } as const;
 
-export function registerTopicRoutes(app: FastifyInstance, log: TopicLog): void {
+export function registerTopicRoutes(app: FastifyInstance, log: TopicLog, quotas?: QuotaEnforcer): void {
   app.put<{ Params: { ns: string; topic: string }; Body: Partial<TopicConfig> | undefined }>(
     '/v1/namespaces/:ns/topics/:topic',
     { schema: { params: topicParams } },
@@ -43,5 +44,5 @@ export function registerTopicRoutes(app: FastifyInstance, log: TopicLog): void {
     return { topics: log.listTopics(request.params.ns) };
   });
 
-  registerRecordRoutes(app, log);
+  registerRecordRoutes(app, log, quotas);
 }

@@ -1,29 +1,15 @@
 /**
  * The Kafka node component: the wire-protocol listener over the node's topic log. Users come from the
- * same users file as MQTT (SASL/PLAIN); without one, clients connect anonymously into `kafkaNamespace`.
+ * namespace registry and the users file shared with MQTT (SASL/PLAIN, SCRAM-SHA-256/512, see auth.ts);
+ * with `allowAnonymous`, clients may also connect without SASL into `kafkaNamespace`.
  * Listed after the log component.
  */
 import { readFileSync } from 'node:fs';
-import { UsersAuth } from '../../auth/users.js';
 import { StrataError } from '../../errors.js';
 import type { Component, NodeContext } from '../../server/context.js';
 import { listenError } from '../../server/listen.js';
-import type { KafkaContext } from './handlers/context.js';
+import { kafkaAuthOf } from './auth.js';
 import { createKafkaServer, type KafkaServer } from './server.js';
-
-async function authOf(ctx: NodeContext): Promise<{ authenticate?: KafkaContext['authenticate']; saslRequired: boolean }> {
-  const { config } = ctx;
-  if (!config.usersFile) return { saslRequired: false };
-  const users = new UsersAuth({ path: config.usersFile, allowAnonymous: config.allowAnonymous, defaultNamespace: config.kafkaNamespace });
-  await users.load();
-  return {
-    saslRequired: !config.allowAnonymous,
-    authenticate: async (_mechanism, user, password) => {
-      const r = await users.authenticate({ clientId: '', username: user, password: Buffer.from(password, 'utf8') });
-      return r.ok ? { namespace: r.namespace } : undefined;
-    },
-  };
-}
 
 export function kafkaComponent(): Component {
   let server: KafkaServer | undefined;
@@ -51,16 +37,20 @@ export function kafkaComponent(): Component {
         autoCreateTopics: config.kafkaAutoCreateTopics,
         defaultPartitions: config.kafkaDefaultPartitions,
         maxRequestBytes: config.kafkaMaxRequestSize,
+        idleMs: config.kafkaIdleTimeout,
         groups: {
           initialRebalanceDelayMs: config.kafkaGroupInitialRebalanceDelay,
           minSessionTimeoutMs: config.kafkaGroupMinSessionTimeout,
           maxSessionTimeoutMs: config.kafkaGroupMaxSessionTimeout,
         },
         registry: ctx.metrics,
-        ...(await authOf(ctx)),
+        quotas: ctx.tenants?.quotas,
+        ...(await kafkaAuthOf(ctx)),
       });
       try {
         ctx.ports.kafka = await server.start();
+        const s = server;
+        ctx.tenants?.onRevoked((user, ns) => s.revoke(user, ns)); // a removed credential loses its connections
       } catch (err) {
         throw listenError('kafka', config.host, config.kafkaPort, err);
       }

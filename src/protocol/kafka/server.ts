@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { GroupCoordinator } from '../../broker/groups/coordinator.js';
 import type { GroupConfig } from '../../broker/groups/types.js';
 import type { TopicLog } from '../../log/types.js';
+import type { QuotaEnforcer } from '../../broker/tenants/types.js';
 import type { KafkaContext, KafkaSettings } from './handlers/context.js';
 import { kafkaMetrics } from './metrics.js';
 import { KafkaConnection } from './network/connection.js';
@@ -37,8 +38,12 @@ export interface KafkaServerOptions {
   groups?: Partial<GroupConfig>;
   /** When set, SASL/PLAIN is offered; with saslRequired, unauthenticated requests close the connection. */
   authenticate?: KafkaContext['authenticate'];
+  /** When set (with `authenticate`), SASL/SCRAM-SHA-256 and -512 are offered too. */
+  scramCredential?: KafkaContext['scramCredential'];
   saslRequired?: boolean;
   registry?: Registry;
+  /** Per-namespace quotas; undefined = none. */
+  quotas?: QuotaEnforcer;
 }
 
 export interface KafkaServer {
@@ -49,6 +54,8 @@ export interface KafkaServer {
   /** Starts the listeners; resolves with the plain TCP port. */
   start(): Promise<number>;
   stop(): Promise<void>;
+  /** Closes the connections that logged in as `user` of `namespace` (a revoked credential); returns how many. */
+  revoke(user: string, namespace: string): number;
 }
 
 interface Listener {
@@ -88,7 +95,7 @@ export function createKafkaServer(o: KafkaServerOptions): KafkaServer {
     maxFetchWaitMs: o.maxFetchWaitMs ?? 30_000,
   };
   const advertisedHost = o.advertisedHost ?? (o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host);
-  const ctx: KafkaContext = { log: o.log, groups, logger, settings, authenticate: o.authenticate, signal: stopping.signal };
+  const ctx: KafkaContext = { log: o.log, groups, logger, settings, authenticate: o.authenticate, scramCredential: o.scramCredential, signal: stopping.signal, quotas: o.quotas };
   const connOpts = { maxRequestBytes: o.maxRequestBytes ?? 100 * 1024 * 1024, saslRequired: o.saslRequired ?? false, maxInFlight: o.maxInFlight ?? 64, idleMs: o.idleMs ?? 600_000 };
   const connections = new Set<KafkaConnection>();
   let nextId = 1;
@@ -128,6 +135,17 @@ export function createKafkaServer(o: KafkaServerOptions): KafkaServer {
       port = await listen(listeners[0], o.host);
       if (tlsListener) tlsPort = await listen(tlsListener, o.host);
       return port;
+    },
+    revoke(user, namespace) {
+      let n = 0;
+      for (const c of connections) {
+        if (c.state.user === user && c.state.namespace === namespace) {
+          c.destroy();
+          n++;
+        }
+      }
+      if (n > 0) logger.info({ user, namespace, connections: n }, 'kafka connections of a revoked credential closed');
+      return n;
     },
     async stop() {
       stopping.abort();

@@ -101,6 +101,8 @@ export function mqttComponent(): Component {
       const { host } = config;
       try {
         ctx.ports.mqtt = await server.listen(config.mqttPort, host);
+        const s = server;
+        ctx.tenants?.onRevoked((user, ns) => s.revoke(user, ns)); // a removed credential loses its connections
       } catch (err) {
         throw listenError('mqtt', host, config.mqttPort, err);
       }
@@ -121,7 +123,7 @@ export function mqttComponent(): Component {
       }
       // Agent channels over HTTP (docs/agents.md): list cards, requests that wait for the reply.
       const gateway = (agents = new AgentGateway(broker, ctx.logger('agents')));
-      ctx.httpRoutes.push((app) => registerAgentRoutes(app, gateway));
+      ctx.httpRoutes.push((app) => registerAgentRoutes(app, gateway, ctx.tenants?.quotas));
       if (config.mqttWsPath) {
         const s = server;
         ctx.httpRoutes.push((app) => {

@@ -73,6 +73,15 @@ export async function handleConnect(c: MqttConnection, p: IConnectPacket): Promi
   if (!auth.ok) return refuse(c, auth.reason === 'bad_credentials' ? RC.BAD_USER_NAME_OR_PASSWORD : RC.NOT_AUTHORIZED);
   c.identity = { clientId, user: auth.user, namespace: auth.namespace, ...(auth.acl ? { acl: auth.acl } : {}) };
   if (will && !authorizer.canPublish(c.identity, will.message.topic)) return refuse(c, RC.NOT_AUTHORIZED);
+  if (c.ctx.quotas) {
+    // before the session is opened, so a refused client never takes over a session; released in finish()
+    const release = c.ctx.quotas.openConnection(auth.namespace);
+    if (!release) {
+      c.ctx.logger.debug({ clientId, namespace: auth.namespace }, 'connect refused: namespace at its maxConnections quota');
+      return refuse(c, RC.QUOTA_EXCEEDED, `namespace ${auth.namespace} is at its maxConnections quota`); // 3.1.1: 0x03 server unavailable
+    }
+    c.releaseQuota = release;
+  }
 
   // keep-alive, capped by the server [MQTT-3.2.2-21]
   let serverKeepAlive: number | undefined;

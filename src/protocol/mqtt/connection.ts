@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Broker } from '../../broker/mqtt/broker.js';
 import type { Delivery, Session, SessionLink } from '../../broker/mqtt/session.js';
 import type { Authenticator, Authorizer, ClientIdentity } from '../../auth/types.js';
+import type { QuotaEnforcer } from '../../broker/tenants/types.js';
 import type { MqttMetrics } from './metrics.js';
 import { RC } from './reason-codes.js';
 import { encodeV4, encodeV5, type V5Outbound } from './outbound.js';
@@ -45,6 +46,8 @@ export interface ConnectionContext {
   limits: MqttLimits;
   authenticator: Authenticator;
   authorizer: Authorizer;
+  /** Per-namespace quotas (src/broker/tenants/quotas.ts); undefined = none. */
+  quotas?: QuotaEnforcer;
   onOpen(c: MqttConnection): void;
   onClose(c: MqttConnection): void;
 }
@@ -74,6 +77,11 @@ export class MqttConnection implements SessionLink {
   private corked = false;
   private connectTimer: NodeJS.Timeout | undefined;
   willSent = true;
+  /** Frees this connection's slot of its namespace's maxConnections quota; called once, on any close. */
+  releaseQuota: (() => void) | undefined;
+  /** Packets waiting while a PUBLISH waits for its namespace's rate quota (3.1.1 backpressure, see holdFor). */
+  private held: Packet[] | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly stream: Duplex, readonly ctx: ConnectionContext, readonly remote: { address?: string; loopback: boolean; cn?: string }) {
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
@@ -152,7 +160,29 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'open') this.stream.resume();
   }
 
+  /**
+   * Rate-quota backpressure (MQTT 3.1.1 has no reason code to refuse a PUBLISH): stop reading, keep `p` and
+   * every packet after it in order, and dispatch them again after `ms`.
+   */
+  holdFor(p: Packet, ms: number): void {
+    this.held = [p];
+    this.stream.pause();
+    this.holdTimer = setTimeout(() => this.releaseHeld(), ms);
+  }
+
+  private releaseHeld(): void {
+    const queued = this.held ?? [];
+    this.held = this.holdTimer = undefined;
+    this.seen = true; // time spent held does not count against keep-alive
+    for (let i = 0; i < queued.length && this.state === 'open'; i++) {
+      this.dispatch(queued[i]!);
+      if (this.held) return void (this.held as Packet[]).push(...queued.slice(i + 1)); // held again: keep the rest, in order
+    }
+    if (this.state === 'open') this.stream.resume();
+  }
+
   private dispatch(p: Packet): void {
+    if (this.held) return void this.held.push(p);
     switch (p.cmd) {
       case 'publish': return handlePublish(this, p);
       case 'puback': case 'pubrec': case 'pubcomp': return handleAck(this, p);
@@ -219,6 +249,9 @@ export class MqttConnection implements SessionLink {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.connectTimer);
+    clearTimeout(this.holdTimer);
+    this.held = undefined;
+    this.releaseQuota?.();
     this.ctx.onClose(this);
   }
 

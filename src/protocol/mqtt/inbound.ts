@@ -35,6 +35,9 @@ function ackInOrder(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: numb
     return ack(c, cmd, messageId, RC.SUCCESS);
   }
   const prev = c.ackChain ?? Promise.resolve();
+  // `wait` may fail while earlier acks are pending: mark it handled now (the chain below still sees the
+  // failure), or it is an unhandled rejection, which is fatal in `strata start`
+  wait?.catch(() => {});
   const chain = prev.then(() => wait).then(
     () => {
       c.inboundPending--;
@@ -102,6 +105,7 @@ export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
     expiresAt: expiry ? Date.now() + expiry * 1000 : undefined,
     origin: session.clientId,
   };
+  if (c.ctx.quotas !== undefined && !admitted(c, p, message)) return;
   const wait = broker.publish(c.identity!.namespace, message);
   if (qos === 0) {
     wait?.catch((err) => c.ctx.logger.warn({ err }, 'QoS 0 publish failed'));
@@ -110,6 +114,42 @@ export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
   c.inboundPending++;
   if (qos === 1) return ackInOrder(c, 'puback', id, wait);
   ackInOrder(c, 'pubrec', id, wait, () => session.incomingQos2.add(id));
+}
+
+/** A refusal in acknowledgement order [MQTT-4.6.0-2]: after every acknowledgement still pending. */
+function refuseInOrder(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: number, rc: number): void {
+  if (!c.ackChain) return ack(c, cmd, messageId, rc);
+  const chain = c.ackChain.then(() => {
+    if (c.state === 'open') ack(c, cmd, messageId, rc);
+  });
+  c.ackChain = chain;
+  void chain.then(() => {
+    if (c.ackChain === chain) c.ackChain = undefined;
+  });
+}
+
+/**
+ * The namespace's rate and storage quotas (docs/tenants.md "Quotas"). v5: QoS 1/2 refused with 0x97 Quota
+ * exceeded in PUBACK/PUBREC, QoS 0 dropped. 3.1.1 has no way to refuse a PUBLISH: over a rate quota the
+ * connection stops reading until the bucket refills (backpressure), over the storage quota it is closed.
+ */
+function admitted(c: MqttConnection, p: IPublishPacket, message: Message): boolean {
+  const ns = c.identity!.namespace;
+  const a = c.ctx.quotas!.admitProduce(ns, 1, message.payload.length);
+  if (a.ok) return true;
+  const log = { clientId: c.clientId, namespace: ns, topic: message.topic, quota: a.quota };
+  if (c.version === 5) {
+    c.ctx.logger.debug(log, 'publish refused: namespace quota');
+    if (p.qos === 0) c.ctx.metrics.dropped('quota');
+    else refuseInOrder(c, p.qos === 1 ? 'puback' : 'pubrec', p.messageId ?? 0, RC.QUOTA_EXCEEDED); // MQTT 5.0 §3.4.2.1, §3.5.2.1
+  } else if (a.reason === 'rate') {
+    c.ctx.logger.debug({ ...log, waitMs: a.retryAfterMs }, 'publish held: namespace rate quota (backpressure)');
+    c.holdFor(p, a.retryAfterMs);
+  } else {
+    c.ctx.logger.info(log, 'closing MQTT 3.1.1 connection: its namespace is over its maxStoredBytes quota');
+    c.protocolClose(RC.QUOTA_EXCEEDED, 'namespace over its maxStoredBytes quota');
+  }
+  return false;
 }
 
 export function handlePubrel(c: MqttConnection, p: IPubrelPacket): void {

@@ -68,7 +68,7 @@ export class MqttMetrics implements BrokerMetrics {
   routed(n: number): void {
     this.routedN += n;
   }
-  dropped(reason: DropReason | 'not_authorized' | 'no_subscribers' | 'packet_too_large'): void {
+  dropped(reason: DropReason | 'not_authorized' | 'no_subscribers' | 'packet_too_large' | 'quota'): void {
     this.drops.set(reason as DropReason, (this.drops.get(reason as DropReason) ?? 0) + 1);
   }
   queued(delta: number): void {

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Broker } from '../../broker/mqtt/broker.js';
+import type { QuotaEnforcer } from '../../broker/tenants/types.js';
 import { ALLOW_ALL, anonymous, type Authenticator, type Authorizer } from '../../auth/types.js';
 import { MqttConnection, type ConnectionContext, type MqttLimits } from './connection.js';
 import { MqttMetrics } from './metrics.js';
@@ -33,6 +34,8 @@ export interface MqttServerOptions {
   maxConnections?: number;
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  /** Per-namespace quotas (connections, rates, stored bytes); undefined = none. */
+  quotas?: QuotaEnforcer;
   metrics?: MqttMetrics;
   /** $SYS publish interval in ms; 0 disables. Default 10 s. */
   sysIntervalMs?: number;
@@ -66,6 +69,7 @@ export class MqttServer {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       authenticator: options.authenticator ?? anonymous(),
       authorizer: options.authorizer ?? ALLOW_ALL,
+      quotas: options.quotas,
       onOpen: (c) => {
         this.connections.add(c);
         this.metrics.connections = this.connections.size;
@@ -128,6 +132,22 @@ export class MqttServer {
         resolve(typeof a === 'object' && a ? a.port : port);
       });
     });
+  }
+
+  /**
+   * Closes the connections that logged in as `user` of `namespace` (a revoked credential): v5 clients get
+   * DISCONNECT 0x98 Administrative action. Returns how many.
+   */
+  revoke(user: string, namespace: string): number {
+    let n = 0;
+    for (const c of [...this.all]) {
+      if (c.identity?.user === user && c.identity.namespace === namespace) {
+        c.protocolClose(0x98, 'credential revoked');
+        n++;
+      }
+    }
+    if (n > 0) this.options.logger.info({ user, namespace, connections: n }, "mqtt connections of a revoked credential closed");
+    return n;
   }
 
   /** Stops accepting, tells v5 clients the server is shutting down, closes every connection. */

@@ -25,6 +25,7 @@ export const KAFKA_OPTIONS = [
   { name: 'kafkaNamespace', type: 'string', group: 'kafka', default: 'default', doc: 'Namespace of Kafka topics and groups for clients that do not authenticate (SASL users carry their own).' },
   { name: 'kafkaAutoCreateTopics', type: 'bool', group: 'kafka', default: true, doc: 'Create a topic when a client produces to it or asks for its metadata (Kafka `auto.create.topics.enable`).' },
   { name: 'kafkaDefaultPartitions', type: 'int', group: 'kafka', default: 1, min: 1, max: 10_000, doc: 'Partitions of auto-created topics and of CreateTopics with num_partitions -1 (Kafka `num.partitions`).' },
+  { name: 'kafkaIdleTimeout', type: 'duration', group: 'kafka', default: 600_000, defaultDoc: '10m', min: 0, doc: 'Close Kafka connections idle this long (Kafka: connections.max.idle.ms); 0 never closes them.' },
   {
     name: 'kafkaMaxRequestSize',
     type: 'size',

@@ -42,7 +42,7 @@ export const MQTT_OPTIONS = [
     type: 'string',
     group: 'security',
     defaultDoc: '(none)',
-    doc: 'Users file (JSON, scrypt-hashed passwords, ACLs); manage it with `strata users add`.',
+    doc: 'Users file shared by MQTT and Kafka (JSON: scrypt-hashed passwords, Kafka SCRAM keys, ACLs); manage it with `strata users add`.',
   },
   {
     name: 'allowAnonymous',

@@ -4,7 +4,10 @@
  * or null when the request gets no response (Produce with acks=0).
  */
 import type { Logger } from 'pino';
+import type { ScramServerExchange } from '../../../auth/scram-server.js';
+import type { ScramCredential, ScramMechanism } from '../../../auth/scram.js';
 import type { GroupCoordinator } from '../../../broker/groups/coordinator.js';
+import type { QuotaEnforcer } from '../../../broker/tenants/types.js';
 import type { TopicLog } from '../../../log/types.js';
 import type { Msg } from '../codec/schema.js';
 
@@ -26,8 +29,12 @@ export interface KafkaContext {
   settings: KafkaSettings;
   /** SASL: checks a PLAIN user name and password; returns the namespace to use, or undefined to refuse. */
   authenticate?: (mechanism: string, user: string, password: string) => Promise<{ namespace?: string } | undefined>;
+  /** SASL/SCRAM: a user's stored credential for a mechanism and its namespace, or undefined (unknown user). */
+  scramCredential?: (mechanism: ScramMechanism, user: string) => Promise<{ credential: ScramCredential; namespace?: string } | undefined>;
   /** Aborted when the server stops (ends long polls). */
   signal: AbortSignal;
+  /** Per-namespace quotas (src/broker/tenants/quotas.ts): connections, produce rates, stored bytes. */
+  quotas?: QuotaEnforcer;
 }
 
 export interface ConnectionState {
@@ -39,6 +46,8 @@ export interface ConnectionState {
   clientHost: string;
   /** Mechanism chosen by SaslHandshake, until SaslAuthenticate succeeds. */
   saslMechanism?: string;
+  /** A SCRAM exchange between its first and second SaslAuthenticate. */
+  scram?: { exchange: ScramServerExchange; namespace?: string; known: boolean };
   authenticated: boolean;
   user?: string;
   /** Set by the connection: ends long polls when the socket goes away. */

@@ -4,6 +4,11 @@
  * checks idempotent sequences). Appends are issued synchronously in request order, so the per-partition
  * order of pipelined requests (max.in.flight > 1) is the order they arrived in.
  * acks=0 gets no response at all (Kafka protocol: "the server will not send any response").
+ *
+ * Namespace quotas (docs/tenants.md "Quotas"), the Kafka way: over a rate quota the request is accepted and
+ * throttle_time_ms says how long the client must wait; Produce v6+ is answered at once and the connection
+ * reads nothing for that long (KIP-219, network/connection.ts), older versions get the response that much
+ * later. Over maxStoredBytes every partition fails with POLICY_VIOLATION.
  */
 import type { AppendResult } from '../../../log/types.js';
 import type { Msg } from '../codec/schema.js';
@@ -30,6 +35,27 @@ export function splitBatches(records: Buffer): Buffer[] | number {
   return out.length === 0 ? KafkaError.CORRUPT_MESSAGE : out;
 }
 
+/** Records and batch bytes of a Produce request, read from the batch headers (recordsCount at byte 57). */
+export function produceSize(topicData: Msg[]): { records: number; bytes: number } {
+  let records = 0;
+  let bytes = 0;
+  for (const td of topicData) {
+    for (const pd of td.partitionData as Msg[]) {
+      const r = pd.records as Buffer | null;
+      if (!r) continue;
+      bytes += r.length;
+      for (let pos = 0; pos + 61 <= r.length; pos += LOG_OVERHEAD + Math.max(49, r.readInt32BE(pos + 8))) records += Math.max(0, r.readInt32BE(pos + 57));
+    }
+  }
+  return { records, bytes };
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
 interface PartitionOutcome {
   index: number;
   result: Promise<Msg>;
@@ -54,18 +80,28 @@ function appendAll(ctx: KafkaContext, ns: string, topic: string, index: number, 
   });
 }
 
-export async function handleProduce(req: Msg, _version: number, conn: ConnectionState, ctx: KafkaContext): Promise<Msg | null> {
+export async function handleProduce(req: Msg, version: number, conn: ConnectionState, ctx: KafkaContext): Promise<Msg | null> {
   const ns = conn.namespace;
   const transactional = req.transactionalId !== null;
+  let throttleTimeMs = 0;
+  let overStorage: string | undefined;
+  if (ctx.quotas) {
+    const size = produceSize(req.topicData as Msg[]);
+    const charged = ctx.quotas.chargeProduce(ns, size.records, size.bytes);
+    if ('throttleMs' in charged) throttleTimeMs = charged.throttleMs;
+    else overStorage = `namespace ${ns} is over its maxStoredBytes quota`;
+    if (throttleTimeMs > 0 || overStorage) ctx.logger.debug({ conn: conn.id, clientId: conn.clientId, namespace: ns, throttleTimeMs, refused: overStorage !== undefined }, 'kafka produce over a namespace quota');
+  }
   const topics: Array<{ name: string; parts: PartitionOutcome[] }> = [];
   for (const td of req.topicData as Msg[]) {
     const name = td.name as string;
     // topic lookup is synchronous when it exists, so appends stay in arrival order
     let exists = ctx.log.getTopic(ns, name) !== undefined;
-    const created = exists ? undefined : topicOrCreate(ctx, ns, name, true).then((t) => (exists = t !== undefined)).catch(() => false);
+    const created = exists || overStorage ? undefined : topicOrCreate(ctx, ns, name, true).then((t) => (exists = t !== undefined)).catch(() => false);
     const parts: PartitionOutcome[] = (td.partitionData as Msg[]).map((pd) => {
       const index = pd.index as number;
-      const errorOnly = (errorCode: number): Promise<Msg> => Promise.resolve({ index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 });
+      const errorOnly = (errorCode: number, errorMessage: string | null = null): Promise<Msg> => Promise.resolve({ index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage });
+      if (overStorage) return { index, result: errorOnly(KafkaError.POLICY_VIOLATION, overStorage) };
       if (transactional) return { index, result: errorOnly(KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
       if (exists) return { index, result: appendAll(ctx, ns, name, index, pd.records as Buffer | null) };
       return {
@@ -83,5 +119,7 @@ export async function handleProduce(req: Msg, _version: number, conn: Connection
   for (const t of topics) {
     responses.push({ name: t.name, partitionResponses: await Promise.all(t.parts.map((p) => p.result.catch((err) => ({ index: p.index, errorCode: kafkaErrorOf(err), baseOffset: -1 })))) });
   }
-  return { responses, throttleTimeMs: 0 };
+  // before KIP-219 (v0-5) the broker itself delays a throttled response; v6+ clients wait, the connection is muted
+  if (throttleTimeMs > 0 && version < 6) await sleep(throttleTimeMs, AbortSignal.any([ctx.signal, conn.signal]));
+  return { responses, throttleTimeMs };
 }

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { isStrataError } from '../../../errors.js';
 import { decodeRequest, encodeApiVersionsFallback, encodeResponse } from '../codec/request.js';
 import { KafkaError } from '../error-codes.js';
+import type { Msg } from '../codec/schema.js';
 import type { ConnectionState, KafkaContext } from '../handlers/context.js';
 import { handleApiVersions, HANDLERS } from '../handlers/index.js';
 import type { KafkaMetrics } from '../metrics.js';
@@ -42,6 +43,10 @@ export class KafkaConnection {
   private readonly queue: Slot[] = [];
   private closing = false;
   private readonly abort = new AbortController();
+  /** This connection's slot in its namespace's maxConnections quota, and that namespace. */
+  private quotaSlot: { ns: string; release: () => void } | undefined;
+  /** KIP-219: after a throttled Produce (v6+) nothing more is read until then (ms since the epoch). */
+  private mutedUntil = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -64,7 +69,16 @@ export class KafkaConnection {
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => ctx.logger.debug({ err, conn: id }, 'kafka socket error'));
-    socket.on('close', () => this.abort.abort());
+    socket.on('close', () => {
+      this.abort.abort();
+      this.quotaSlot?.release();
+    });
+    // anonymous listeners: the namespace is known now; SASL ones count the connection once authenticated
+    if (ctx.quotas && !opts.saslRequired && !this.takeQuotaSlot(this.state.namespace)) {
+      ctx.logger.debug({ conn: id, remote: this.state.clientHost, namespace: this.state.namespace }, 'kafka connection refused: namespace at its maxConnections quota');
+      this.closing = true;
+      socket.destroy();
+    }
     if (opts.idleMs > 0) {
       // as Kafka's connections.max.idle.ms: a silent socket (e.g. one that never authenticates) is not kept forever
       socket.setTimeout(opts.idleMs, () => {
@@ -72,6 +86,39 @@ export class KafkaConnection {
         socket.destroy();
       });
     }
+  }
+
+  /** Counts this connection in `ns` (moving it from the namespace it was counted in); false at the quota. */
+  private takeQuotaSlot(ns: string): boolean {
+    if (!this.ctx.quotas || this.quotaSlot?.ns === ns) return true;
+    const release = this.ctx.quotas.openConnection(ns);
+    if (!release) return false;
+    this.quotaSlot?.release();
+    this.quotaSlot = { ns, release };
+    if (this.closed) release(); // the socket went away meanwhile
+    return true;
+  }
+
+  /** A successful SaslAuthenticate that put the connection into a namespace at its maxConnections quota fails. */
+  private admitAuthenticated(msg: Msg): Msg {
+    if (this.takeQuotaSlot(this.state.namespace)) return msg;
+    const errorMessage = `namespace ${this.state.namespace} is at its maxConnections quota`;
+    this.ctx.logger.debug({ conn: this.state.id, user: this.state.user, namespace: this.state.namespace }, `kafka SASL authentication refused: ${errorMessage}`);
+    this.state.authenticated = false;
+    return { ...msg, errorCode: KafkaError.SASL_AUTHENTICATION_FAILED, errorMessage };
+  }
+
+  /** KIP-219: a throttled Produce v6+ is answered at once and the channel reads nothing for `ms`. */
+  private mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    this.socket.pause();
+    setTimeout(() => {
+      if (this.mutedUntil !== until) return; // muted again for longer
+      this.mutedUntil = 0;
+      this.maybeResume();
+    }, ms).unref();
   }
 
   get closed(): boolean {
@@ -149,6 +196,7 @@ export class KafkaConnection {
     this.metrics.requests.inc({ api: api.name, version: String(header.apiVersion) });
     const slot: Slot = { ready: false };
     this.queue.push(slot);
+    const wasAuthenticated = this.state.authenticated;
     const handler = HANDLERS.get(api.key)!;
     let result;
     try {
@@ -158,6 +206,8 @@ export class KafkaConnection {
     }
     result.then(
       (msg) => {
+        if (api.key === 36 && msg !== null && msg.errorCode === KafkaError.NONE && !wasAuthenticated && this.state.authenticated) msg = this.admitAuthenticated(msg);
+        if (api.key === 0 && header.apiVersion >= 6 && msg !== null && (msg.throttleTimeMs as number) > 0) this.mute(msg.throttleTimeMs as number);
         try {
           slot.chunks = msg === null ? undefined : encodeResponse(api, header.apiVersion, header.correlationId, msg);
         } catch (err) {
@@ -210,7 +260,7 @@ export class KafkaConnection {
   }
 
   private maybeResume(): void {
-    if (this.closing || this.closed) return;
+    if (this.closing || this.closed || this.mutedUntil > Date.now()) return;
     if (this.queue.length < this.opts.maxInFlight && !this.socket.writableNeedDrain) this.socket.resume();
     else if (this.socket.writableNeedDrain) this.socket.pause();
   }
