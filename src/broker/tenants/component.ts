@@ -9,14 +9,7 @@ import { StrataError } from '../../errors.js';
 import { Keys } from '../../store/keys.js';
 import { QuotaManager } from './quotas.js';
 import { NamespaceRegistry } from './registry.js';
-import type { QuotaEnforcer, TenantServices } from './types.js';
-
-/** No quotas at all (used until quotas.ts provides the QuotaManager). */
-export const NO_QUOTAS: QuotaEnforcer = {
-  openConnection: () => () => {},
-  admitProduce: () => ({ ok: true }),
-  chargeProduce: () => ({ throttleMs: 0 }),
-};
+import type { TenantServices } from './types.js';
 
 export function tenantsComponent(): Component {
   let registry: NamespaceRegistry | undefined;
