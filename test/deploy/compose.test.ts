@@ -175,7 +175,7 @@ describe('Kubernetes manifests', () => {
   it('configures only known options', () => {
     const keys = [...Object.keys(byKind('ConfigMap').data), ...Object.keys(byKind('Secret').stringData)];
     expect(keys.filter((k) => !knownEnv.has(k))).toEqual([]);
-    expect(Object.keys(byKind('Secret').stringData).sort()).toEqual(['STRATA_S3_ACCESS_KEY_ID', 'STRATA_S3_SECRET_ACCESS_KEY']);
+    expect(Object.keys(byKind('Secret').stringData).sort()).toEqual(['STRATA_ADMIN_TOKEN', 'STRATA_S3_ACCESS_KEY_ID', 'STRATA_S3_SECRET_ACCESS_KEY']);
   });
 });
 
