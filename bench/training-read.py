@@ -95,6 +95,16 @@ def boto3_epoch(client, bucket, keys, latency_ms, threads=8):
     return time.perf_counter() - t, total
 
 
+def mount_and_wait(c, topic, source, fmt, records):
+    """Mounts `source` as bench/<topic> and waits until it is listed and holds `records` records."""
+    c.mount("bench", topic, source, fmt)
+    while True:
+        d = c.describe_mount("bench", topic)
+        if not d["progress"]["listing"] and d["highWatermark"] == records:
+            return
+        time.sleep(0.1)
+
+
 def make_shard(mib):
     rnd = random.Random(2)
     lines, size, i = [], 0, 0
@@ -148,12 +158,7 @@ def shards_main(a, tmp, endpoint, cl):
         proc, url = start_strata(tmp, endpoint, lat)
         try:
             c = Client(url)
-            c.mount("bench", "lines", "s3://shards/shards/", "jsonl")
-            while True:
-                d = c.describe_mount("bench", "lines")
-                if not d["progress"]["listing"] and d["highWatermark"] == records:
-                    break
-                time.sleep(0.2)
+            mount_and_wait(c, "lines", "s3://shards/shards/", "jsonl", records)
             order = keys[:]
             random.Random(lat).shuffle(order)
             b1, bn, bb = boto3_shards(cl, "shards", order, lat)
@@ -219,12 +224,7 @@ def main():
             proc, url = start_strata(tmp, endpoint, lat)
             try:
                 c = Client(url)
-                c.mount("bench", "objects", "s3://train/data/", "raw")
-                while True:
-                    d = c.describe_mount("bench", "objects")
-                    if not d["progress"]["listing"] and d["highWatermark"] == a.objects:
-                        break
-                    time.sleep(0.1)
+                mount_and_wait(c, "objects", "s3://train/data/", "raw", a.objects)
                 order = keys[:]
                 random.Random(lat).shuffle(order)
                 b1, n1 = boto3_epoch(cl, "train", order, lat)

@@ -1,7 +1,7 @@
 /** `strata cache stats`: the running node's tiered-cache statistics (GET /v1/cache/stats). */
 import type { CacheStats } from '../../cache/index.js';
 import { AdminClient } from './client.js';
-import { EXIT, expectPositional, parseArgs, usageError, type Io } from './common.js';
+import { EXIT, expectPositional, parseArgs, runSubcommand, type Io } from './common.js';
 import { bytes, json, table } from './output.js';
 
 export const CACHE_USAGE = `Usage: strata cache stats [--url <broker>] [--json]
@@ -30,13 +30,15 @@ export function cacheReport(s: CacheStats): string {
   return tiers + '\n' + lines.join('\n') + '\n';
 }
 
-export async function runCacheCommand(argv: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'stats') throw usageError(sub === undefined ? 'missing a subcommand' : `unknown subcommand "${sub}"`);
-  const p = parseArgs(rest, {});
+async function stats(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, {});
   expectPositional(p, 0, 'strata cache stats takes no argument');
   const body = await AdminClient.from(p.flags).get<{ cache: string; stats: CacheStats }>('/v1/cache/stats');
   if (p.flags.json) json(io, body);
   else io.out(cacheReport(body.stats));
   return EXIT.OK;
+}
+
+export function runCacheCommand(argv: string[], io: Io): Promise<number> {
+  return runSubcommand(argv, io, { stats });
 }

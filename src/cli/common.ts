@@ -91,3 +91,13 @@ export function namespaceOf(flags: Parsed['flags'], env: NodeJS.ProcessEnv = pro
 export function expectPositional(p: Parsed, count: number, what: string): void {
   if (p.positional.length > count) throw usageError(`unexpected argument "${p.positional[count]}"${what ? ` (${what})` : ''}`);
 }
+
+export type Subcommand = (argv: string[], io: Io) => Promise<number>;
+
+/** Runs the subcommand argv[0] of `table` (aliases are extra keys); a missing or unknown one is a usage error. */
+export function runSubcommand(argv: readonly string[], io: Io, table: Record<string, Subcommand>): Promise<number> {
+  const [sub, ...rest] = argv;
+  const run = sub !== undefined && Object.hasOwn(table, sub) ? table[sub] : undefined;
+  if (!run) throw usageError(sub === undefined ? 'missing a subcommand' : `unknown subcommand "${sub}"`);
+  return run(rest, io);
+}

@@ -4,7 +4,7 @@
  * The password comes from --password, or STRATA_NEW_PASSWORD, or the first line of stdin (--password-stdin).
  */
 import { AdminClient, seg } from './client.js';
-import { EXIT, expectPositional, parseArgs, usageError, type Io } from './common.js';
+import { EXIT, expectPositional, parseArgs, runSubcommand, usageError, type Io } from './common.js';
 import { json, table } from './output.js';
 
 export const CREDENTIALS_USAGE = `Usage: strata credentials add <ns> <user> [--password <pw> | --password-stdin] [--admin]
@@ -27,42 +27,39 @@ interface PublicCredential {
   admin?: boolean;
 }
 
-export async function runCredentialsCommand(argv: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'add': {
-      const p = parseArgs(rest, { password: 'string', passwordStdin: 'bool', admin: 'bool' });
-      expectPositional(p, 2, 'a namespace and a user');
-      const [ns, user] = p.positional as [string, string];
-      if (!ns || !user) throw usageError('missing the namespace or the user name');
-      const password = (p.flags.password as string | undefined) ?? process.env.STRATA_NEW_PASSWORD ?? (p.flags.passwordStdin ? await readStdinLine() : undefined);
-      if (!password) throw usageError('give the password with --password, --password-stdin or STRATA_NEW_PASSWORD');
-      const c = await AdminClient.from(p.flags).request<PublicCredential>('PUT', `/v1/namespaces/${seg(ns)}/credentials/${seg(user)}`, { password, ...(p.flags.admin ? { admin: true } : {}) });
-      if (p.flags.json) json(io, c);
-      else io.out(`credential ${c.user} of namespace ${c.namespace} saved${c.admin ? ' (admin)' : ''}\n`);
-      return EXIT.OK;
-    }
-    case 'list':
-    case 'ls': {
-      const p = parseArgs(rest, {});
-      expectPositional(p, 1, 'one namespace');
-      if (!p.positional[0]) throw usageError('missing the namespace name');
-      const { credentials } = await AdminClient.from(p.flags).get<{ credentials: PublicCredential[] }>(`/v1/namespaces/${seg(p.positional[0]!)}/credentials`);
-      if (p.flags.json) json(io, { credentials });
-      else io.out(table(['USER', 'NAMESPACE', 'ADMIN', 'CREATED'], credentials.map((c) => [c.user, c.namespace, Boolean(c.admin), new Date(c.createdAt).toISOString()])));
-      return EXIT.OK;
-    }
-    case 'remove':
-    case 'rm': {
-      const p = parseArgs(rest, {});
-      expectPositional(p, 2, 'a namespace and a user');
-      const [ns, user] = p.positional as [string, string];
-      if (!ns || !user) throw usageError('missing the namespace or the user name');
-      await AdminClient.from(p.flags).request('DELETE', `/v1/namespaces/${seg(ns)}/credentials/${seg(user)}`);
-      if (!p.flags.json) io.out(`credential ${user} of namespace ${ns} removed\n`);
-      return EXIT.OK;
-    }
-    default:
-      throw usageError(sub === undefined ? 'missing a subcommand' : `unknown subcommand "${sub}"`);
-  }
+async function add(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, { password: 'string', passwordStdin: 'bool', admin: 'bool' });
+  expectPositional(p, 2, 'a namespace and a user');
+  const [ns, user] = p.positional as [string, string];
+  if (!ns || !user) throw usageError('missing the namespace or the user name');
+  const password = (p.flags.password as string | undefined) ?? process.env.STRATA_NEW_PASSWORD ?? (p.flags.passwordStdin ? await readStdinLine() : undefined);
+  if (!password) throw usageError('give the password with --password, --password-stdin or STRATA_NEW_PASSWORD');
+  const c = await AdminClient.from(p.flags).request<PublicCredential>('PUT', `/v1/namespaces/${seg(ns)}/credentials/${seg(user)}`, { password, ...(p.flags.admin ? { admin: true } : {}) });
+  if (p.flags.json) json(io, c);
+  else io.out(`credential ${c.user} of namespace ${c.namespace} saved${c.admin ? ' (admin)' : ''}\n`);
+  return EXIT.OK;
+}
+
+async function list(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, {});
+  expectPositional(p, 1, 'one namespace');
+  if (!p.positional[0]) throw usageError('missing the namespace name');
+  const { credentials } = await AdminClient.from(p.flags).get<{ credentials: PublicCredential[] }>(`/v1/namespaces/${seg(p.positional[0]!)}/credentials`);
+  if (p.flags.json) json(io, { credentials });
+  else io.out(table(['USER', 'NAMESPACE', 'ADMIN', 'CREATED'], credentials.map((c) => [c.user, c.namespace, Boolean(c.admin), new Date(c.createdAt).toISOString()])));
+  return EXIT.OK;
+}
+
+async function remove(argv: string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, {});
+  expectPositional(p, 2, 'a namespace and a user');
+  const [ns, user] = p.positional as [string, string];
+  if (!ns || !user) throw usageError('missing the namespace or the user name');
+  await AdminClient.from(p.flags).request('DELETE', `/v1/namespaces/${seg(ns)}/credentials/${seg(user)}`);
+  if (!p.flags.json) io.out(`credential ${user} of namespace ${ns} removed\n`);
+  return EXIT.OK;
+}
+
+export function runCredentialsCommand(argv: string[], io: Io): Promise<number> {
+  return runSubcommand(argv, io, { add, list, ls: list, remove, rm: remove });
 }

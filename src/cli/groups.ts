@@ -4,7 +4,7 @@
  */
 import type { GroupLag } from '../metrics/consumer-lag.js';
 import { AdminClient, seg } from './client.js';
-import { EXIT, expectPositional, namespaceOf, parseArgs, usageError, type Io } from './common.js';
+import { EXIT, expectPositional, namespaceOf, parseArgs, runSubcommand, usageError, type Io } from './common.js';
 import { json, table } from './output.js';
 
 export const GROUPS_USAGE = `Usage: strata groups list [--namespace <ns>]
@@ -50,9 +50,6 @@ async function describe(argv: string[], io: Io): Promise<number> {
   return EXIT.OK;
 }
 
-export async function runGroupsCommand(argv: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'list' || sub === 'ls') return list(rest, io);
-  if (sub === 'describe' || sub === 'show') return describe(rest, io);
-  throw usageError(sub === undefined ? 'missing a subcommand' : `unknown subcommand "${sub}"`);
+export function runGroupsCommand(argv: string[], io: Io): Promise<number> {
+  return runSubcommand(argv, io, { list, ls: list, describe, show: describe });
 }

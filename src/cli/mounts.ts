@@ -4,7 +4,7 @@
  */
 import type { MountStatus } from '../broker/mounts/types.js';
 import { AdminClient, seg } from './client.js';
-import { EXIT, expectPositional, namespaceOf, parseArgs, topicRef, usageError, type Io } from './common.js';
+import { EXIT, expectPositional, namespaceOf, parseArgs, runSubcommand, topicRef, type Io } from './common.js';
 import { fields, json, ProgressBar, table } from './output.js';
 
 export const MOUNTS_USAGE = `Usage: strata mounts list [--namespace <ns>]
@@ -82,23 +82,11 @@ async function remove(argv: string[], io: Io): Promise<number> {
   return EXIT.OK;
 }
 
-export async function runMountsCommand(argv: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'list':
-    case 'ls':
-      return list(rest, io);
-    case 'describe':
-    case 'show':
-      return describe(rest, io);
-    case 'delete':
-    case 'rm':
-      return remove(rest, io);
-    case 'create': {
-      const { runMountCommand } = await import('../broker/mounts/cli.js');
-      return runMountCommand(rest, io);
-    }
-    default:
-      throw usageError(sub === undefined ? 'missing a subcommand' : `unknown subcommand "${sub}"`);
-  }
+async function create(argv: string[], io: Io): Promise<number> {
+  const { runMountCommand } = await import('../broker/mounts/cli.js');
+  return runMountCommand(argv, io);
+}
+
+export function runMountsCommand(argv: string[], io: Io): Promise<number> {
+  return runSubcommand(argv, io, { list, ls: list, describe, show: describe, delete: remove, rm: remove, create });
 }

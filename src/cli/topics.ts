@@ -7,7 +7,7 @@
  */
 import type { TopicConfig, TopicInfo } from '../log/types.js';
 import { AdminClient, seg } from './client.js';
-import { CliError, EXIT, expectPositional, namespaceOf, parseArgs, topicRef, usageError, type Io } from './common.js';
+import { CliError, EXIT, expectPositional, namespaceOf, parseArgs, runSubcommand, topicRef, usageError, type Io } from './common.js';
 import { fields, json, ProgressBar, table } from './output.js';
 
 export const TOPICS_USAGE = `Usage: strata topics list [--namespace <ns>] [--all]
@@ -142,21 +142,6 @@ async function remove(argv: string[], io: Io): Promise<number> {
   return EXIT.OK;
 }
 
-export async function runTopicsCommand(argv: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'list':
-    case 'ls':
-      return list(rest, io);
-    case 'create':
-      return create(rest, io);
-    case 'describe':
-    case 'show':
-      return describe(rest, io);
-    case 'delete':
-    case 'rm':
-      return remove(rest, io);
-    default:
-      throw usageError(sub === undefined ? 'missing a subcommand' : `unknown subcommand "${sub}"`);
-  }
+export function runTopicsCommand(argv: string[], io: Io): Promise<number> {
+  return runSubcommand(argv, io, { list, ls: list, create, describe, show: describe, delete: remove, rm: remove });
 }

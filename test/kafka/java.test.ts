@@ -5,14 +5,10 @@
  * (Java 17 and Maven; .ci/run does it). Without them this file is skipped and says so, except under CI=true,
  * where a missing jar is a failure, not a silent skip.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveKafkaJars as haveJars, KAFKA_LIBS as LIBS, runJava } from '../support/tool.js';
 import { startTestBroker, type TestBroker } from './support/broker.js';
 
-const LIBS = join(import.meta.dirname, '../../.cache/kafka/libs');
-const haveJars = existsSync(join(LIBS, 'kafka-tools-4.1.0.jar'));
 let broker: TestBroker;
 
 describe.runIf(!haveJars && process.env.CI === 'true')('Java client jars under CI', () => {
@@ -21,22 +17,7 @@ describe.runIf(!haveJars && process.env.CI === 'true')('Java client jars under C
   });
 });
 
-function java(mainClass: string, args: string[], input = '', timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', '-cp', `${LIBS}/*`, mainClass, ...args]);
-    let out = '';
-    let err = '';
-    const t = setTimeout(() => (p.kill('SIGKILL'), reject(new Error(`${mainClass} timed out: ${err.slice(-2000)}`))), timeoutMs);
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => {
-      clearTimeout(t);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${mainClass} exited ${code}: ${err.slice(-2000)}`));
-    });
-    p.stdin.end(input);
-  });
-}
+const java = runJava;
 
 beforeAll(async () => {
   if (haveJars) broker = await startTestBroker();

@@ -2,7 +2,8 @@
  * librdkafka through kcat (Debian/Ubuntu package "kcat"): metadata, produce with every codec librdkafka
  * offers, idempotent produce, consume from the beginning, and a balanced consumer group with commits.
  */
-import { execFile, spawn } from 'node:child_process';
+import { runTool } from '../support/tool.js';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from './support/broker.js';
@@ -10,24 +11,8 @@ import { startTestBroker, type TestBroker } from './support/broker.js';
 const run = promisify(execFile);
 let broker: TestBroker;
 
-async function kcat(args: string[], input?: string, timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('kcat', ['-b', broker.brokers[0], ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`kcat ${args.join(' ')} timed out; stderr: ${err}`));
-    }, timeoutMs);
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`kcat exited ${code}: ${err}`));
-    });
-    p.stdin.end(input ?? '');
-  });
+function kcat(args: string[], input?: string, timeoutMs = 20_000): Promise<string> {
+  return runTool('kcat', ['-b', broker.brokers[0], ...args], input ?? '', timeoutMs, `kcat ${args.join(' ')}`);
 }
 
 beforeAll(async () => {

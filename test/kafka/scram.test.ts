@@ -6,8 +6,7 @@
  * PLAIN still works. Raw-socket cases (handshake list, malformed client-first, out-of-order rounds) run
  * against an in-process listener.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +17,10 @@ import { deriveScramCredential } from '../../src/auth/scram.js';
 import { SaslAuthenticate, SaslHandshake } from '../../src/protocol/kafka/apis/sasl.js';
 import { KafkaError } from '../../src/protocol/kafka/error-codes.js';
 import { runStrata, startStrata, type StrataProcess } from '../support/process.js';
+import { haveKafkaJars as haveJars, runJava, runTool as tool } from '../support/tool.js';
 import { startTestBroker } from './support/broker.js';
 import { RawClient } from './support/raw-client.js';
 
-const LIBS = join(import.meta.dirname, '../../.cache/kafka/libs');
-const haveJars = existsSync(join(LIBS, 'kafka-tools-4.1.0.jar'));
 const dir = mkdtempSync(join(tmpdir(), 'strata-scram-'));
 const usersFile = join(dir, 'users.json');
 let proc: StrataProcess;
@@ -30,23 +28,6 @@ let bootstrap: string;
 
 function client(sasl: SASLOptions, clientId = 'scram-test'): Kafka {
   return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 5000, authenticationTimeout: 5000, sasl });
-}
-
-function tool(cmd: string, args: string[], input = '', timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const t = setTimeout(() => (p.kill('SIGKILL'), reject(new Error(`${cmd} timed out: ${err.slice(-2000)}`))), timeoutMs);
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => {
-      clearTimeout(t);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`));
-    });
-    p.stdin.end(input);
-  });
 }
 
 beforeAll(async () => {
@@ -110,7 +91,7 @@ describe('SASL/SCRAM against `strata start`', () => {
   it.skipIf(!haveJars)('Java client (kafka-clients 4.1) SCRAM-SHA-256: console producer → console consumer', async () => {
     const config = join(dir, 'java-scram.properties');
     await writeFile(config, 'security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-256\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="al1ce-pw";\n');
-    const java = (main: string, args: string[], input = ''): Promise<string> => tool('java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', '-cp', `${LIBS}/*`, main, ...args], input, 90_000);
+    const java = (main: string, args: string[], input = ''): Promise<string> => runJava(main, args, input, 90_000);
     const lines = Array.from({ length: 20 }, (_, i) => `j${i}`);
     await java('org.apache.kafka.tools.ConsoleProducer', ['--bootstrap-server', bootstrap, '--topic', 'scram-java', '--producer.config', config], lines.join('\n') + '\n');
     const out = await java('org.apache.kafka.tools.consumer.ConsoleConsumer', ['--bootstrap-server', bootstrap, '--topic', 'scram-java', '--from-beginning', '--max-messages', '20', '--consumer.config', config, '--timeout-ms', '30000']);

@@ -24,14 +24,7 @@ export function publishV4(topic: string, payload: Buffer, qos: number, retain: b
   const vl = varintLength(remaining);
   const buf = Buffer.allocUnsafe(1 + vl + remaining);
   buf[0] = 0x30 | (qos << 1) | (retain ? 1 : 0);
-  let o = 1;
-  let n = remaining;
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    buf[o++] = byte;
-  } while (n > 0);
+  let o = writeVarint(buf, 1, remaining);
   buf.writeUInt16BE(topicLen, o);
   o += 2;
   o += buf.write(topic, o, 'utf8');
