@@ -92,7 +92,7 @@ export class FsStore implements ObjectStore {
         throw preconditionFailed(key, this.location, `etag is ${meta.etag}, expected ${options.ifMatch}`);
       }
       const [start, end] = resolveRange(options.range, meta.size, key);
-      const body = Buffer.allocUnsafe(end - start);
+      const body = options.into && options.into.length >= end - start ? options.into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
       let done = 0;
       while (done < body.length) {
         throwIfAborted(options.signal);

@@ -91,7 +91,7 @@ export class FastGetter {
   };
 
   /** GET of the full key (with the store's prefix); `range` is an HTTP Range header value. */
-  async get(fullKey: string, range: string | undefined, ifMatch: string | undefined, signal: AbortSignal | undefined): Promise<FastGetResult> {
+  async get(fullKey: string, range: string | undefined, ifMatch: string | undefined, signal: AbortSignal | undefined, into?: Buffer): Promise<FastGetResult> {
     const path = this.pathPrefix + encodeKey(fullKey);
     const extra: Record<string, string> = {};
     if (range) extra.range = range;
@@ -99,7 +99,8 @@ export class FastGetter {
     const headers = signGet(this.o, this.host, path, extra, new Date(), this.signingKey);
     const res = await this.pool.request({ method: 'GET', path, headers, signal });
     const length = Number(res.headers['content-length']);
-    const body = Number.isFinite(length) ? Buffer.allocUnsafe(length) : undefined;
+    // a 2xx body that fits goes straight into the caller's buffer (recycled cache blocks: no allocation)
+    const body = !Number.isFinite(length) ? undefined : into && into.length >= length && (res.statusCode === 200 || res.statusCode === 206) ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     const chunks: Buffer[] = [];
     let off = 0;
     for await (const c of res.body as AsyncIterable<Buffer>) {

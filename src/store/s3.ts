@@ -169,7 +169,7 @@ export class S3Store implements ObjectStore {
     try {
       return await this.send('GET', key, options.signal, async () => {
         if (this.fast) {
-          const r = await this.fast.get(Key, Range, options.ifMatch ? `"${options.ifMatch}"` : undefined, options.signal);
+          const r = await this.fast.get(Key, Range, options.ifMatch ? `"${options.ifMatch}"` : undefined, options.signal, options.into);
           return { key, size: r.size, etag: r.etag, lastModified: r.lastModified, body: r.body };
         }
         const res = await this.client.send(

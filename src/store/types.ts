@@ -31,6 +31,12 @@ export interface GetOptions {
   /** Fail with STRATA_ERR_PRECONDITION_FAILED unless the object still has this etag. */
   ifMatch?: string;
   signal?: AbortSignal;
+  /**
+   * A buffer the store may read the body into (the tiered cache passes recycled block buffers). When the body
+   * fits, a store that supports it returns `body` as a view of `into` and allocates nothing; others ignore it.
+   * The caller must not use `into` until the GET has settled.
+   */
+  into?: Buffer;
 }
 
 export interface GetResult extends ObjectMeta {
