@@ -11,6 +11,7 @@ export type {
   ReadOptions,
   HintRange,
   CacheStats,
+  Lease,
   CacheLogger,
   Tier,
 } from './types.js';

@@ -1,18 +1,21 @@
 /** Memory tier: a byte-bounded LRU of blocks (lru-cache with maxSize + sizeCalculation). */
 import { LRUCache } from 'lru-cache';
+import type { PooledBlock } from './block-pool.js';
 
 export interface MemoryEntry {
   data: Buffer;
   /** Set when the prefetcher brought the block in; `read` turns true on its first read. */
   prefetch?: { stream: string; read: boolean };
+  /** Set when `data` lives in a recyclable buffer (block-pool.ts). */
+  pooled?: PooledBlock;
 }
 
 export class MemoryTier {
   private readonly lru: LRUCache<string, MemoryEntry>;
   evictions = 0;
 
-  /** onEvict runs for every entry pushed out to make room (not for delete/replace). */
-  constructor(maxBytes: number, onEvict: (id: string, entry: MemoryEntry) => void) {
+  /** onEvict runs for every entry pushed out to make room (not for delete/replace); onRemove for every entry that leaves. */
+  constructor(maxBytes: number, onEvict: (id: string, entry: MemoryEntry) => void, onRemove?: (entry: MemoryEntry) => void) {
     this.lru = new LRUCache<string, MemoryEntry>({
       maxSize: Math.max(1, maxBytes),
       sizeCalculation: (e) => Math.max(1, e.data.length),
@@ -21,6 +24,7 @@ export class MemoryTier {
           this.evictions++;
           onEvict(id, entry);
         }
+        onRemove?.(entry);
       },
     });
   }

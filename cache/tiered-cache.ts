@@ -4,17 +4,20 @@
  * from blocks. See docs/cache.md for the tiers, settings, metrics and the prefetcher.
  */
 import { blocksFor, type BlockRef } from './block.js';
+import { BlockPool, PooledBlock } from './block-pool.js';
 import { CacheError, abortError } from './errors.js';
 import { Flight } from './flight.js';
 import { MemoryTier, type MemoryEntry } from './memory-tier.js';
 import { Prefetcher, type Outcome } from './prefetcher.js';
 import { SsdTier } from './ssd-tier.js';
-import type { BlockSource, CacheLogger, CacheStats, HintRange, ObjectRef, ReadOptions, TieredCacheOptions } from './types.js';
+import type { BlockSource, CacheLogger, CacheStats, HintRange, Lease, ObjectRef, ReadOptions, TieredCacheOptions } from './types.js';
 
 export const DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024;
 export const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
 
-type Fetched = { data: Buffer; tier: 'memory' | 'ssd' | 'store' };
+type Fetched = { data: Buffer; tier: 'memory' | 'ssd' | 'store'; pooled?: PooledBlock };
+/** A block a reader holds: `pooled` (when recyclable) carries this reader's pin. */
+type Held = { data: Buffer; pooled?: PooledBlock };
 
 export class TieredCache {
   readonly blockSize: number;
@@ -30,7 +33,14 @@ export class TieredCache {
   private readonly logger: CacheLogger | undefined;
   private readonly pendingSsdWrites = new Set<Promise<void>>();
   private closed = false;
-  private readonly c = { hitsMemory: 0, hitsSsd: 0, misses: 0, gets: 0, getBytes: 0, inflightBytes: 0, prefetchInflightBytes: 0 };
+  private readonly pool: BlockPool;
+  /** false once the source ignored `into` (it cannot read into a recycled buffer): stop offering one. */
+  private offerInto = true;
+  private readonly admitAll: boolean;
+  /** Blocks fetched once and not written to SSD (second-miss admission), oldest first. */
+  private readonly seen = new Map<string, true>();
+  private readonly seenMax: number;
+  private readonly c = { hitsMemory: 0, hitsSsd: 0, misses: 0, gets: 0, getBytes: 0, inflightBytes: 0, prefetchInflightBytes: 0, notAdmitted: 0, reused: 0, allocated: 0 };
   private readonly p = { issued: 0, used: 0, wasted: 0, late: 0, unreadBytes: 0 };
 
   constructor(
@@ -41,7 +51,14 @@ export class TieredCache {
     this.memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
     if (!(this.blockSize > 0) || !Number.isInteger(this.blockSize)) throw new RangeError('blockSize must be a positive integer');
     this.logger = options.logger;
-    this.memory = new MemoryTier(this.memoryBytes, (_id, entry) => this.onMemoryEvict(entry));
+    this.memory = new MemoryTier(
+      this.memoryBytes,
+      (_id, entry) => this.onMemoryEvict(entry),
+      (entry) => entry.pooled && this.pool.evicted(entry.pooled),
+    );
+    this.pool = new BlockPool(this.blockSize, Math.max(2, Math.min(16, Math.floor(this.memoryBytes / this.blockSize / 8))));
+    this.admitAll = options.ssd?.admission === 'always';
+    this.seenMax = Math.max(1024, Math.ceil((2 * (options.ssd?.bytes ?? 0)) / this.blockSize));
     const pf = options.prefetch ?? {};
     this.prefetchBytes = pf.bytes ?? Math.min(Math.floor(this.memoryBytes / 2), 256 * 1024 * 1024);
     if (pf.enabled !== false) {
@@ -81,6 +98,34 @@ export class TieredCache {
    * it touches (empty for an empty range). No byte is copied; treat the views as read-only.
    */
   async readParts(obj: ObjectRef, offset: number, length: number, opts: ReadOptions = {}): Promise<Buffer[]> {
+    const { parts, held } = await this.acquire(obj, offset, length, opts);
+    for (const p of held) {
+      p.escaped = true; // these views have no end of life: the buffer is never reused
+      this.pool.unpin(p);
+    }
+    return parts;
+  }
+
+  /**
+   * Like readParts(), but the views are valid only until `release()`: then the blocks' memory may be reused
+   * for other blocks once they are evicted, so a long scan allocates no new buffers (block-pool.ts). Call
+   * release() exactly when nothing refers to the parts any more (e.g. after the socket write that sends them);
+   * a lease never released only stops its blocks from being reused.
+   */
+  async readLease(obj: ObjectRef, offset: number, length: number, opts: ReadOptions = {}): Promise<Lease> {
+    const { parts, held } = await this.acquire(obj, offset, length, opts);
+    let released = false;
+    return {
+      parts,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const p of held) this.pool.unpin(p);
+      },
+    };
+  }
+
+  private async acquire(obj: ObjectRef, offset: number, length: number, opts: ReadOptions): Promise<{ parts: Buffer[]; held: PooledBlock[] }> {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     if (this.closed) throw new CacheError('STRATA_ERR_ABORTED', 'the cache is closed');
     if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset > obj.size) {
@@ -90,18 +135,33 @@ export class TieredCache {
     const blocks = blocksFor(obj, offset, len, this.blockSize);
     const pending = blocks.map((b) => this.getBlock(b, opts.signal));
     if (opts.stream !== undefined) this.prefetcher?.onRead(opts.stream, obj, blocks);
-    const datas = await Promise.all(pending);
-    return blocks.map((b, i) => datas[i]!.subarray(Math.max(offset, b.offset) - b.offset, Math.min(offset + len, b.offset + b.length) - b.offset));
+    let got: Held[];
+    try {
+      got = await Promise.all(pending);
+    } catch (err) {
+      // give back the pins of the blocks that did arrive (or will)
+      for (const p of pending) p.then((h) => h.pooled && this.pool.unpin(h.pooled), () => {});
+      throw err;
+    }
+    const held: PooledBlock[] = [];
+    const parts = blocks.map((b, i) => {
+      const h = got[i]!;
+      if (h.pooled) held.push(h.pooled);
+      return h.data.subarray(Math.max(offset, b.offset) - b.offset, Math.min(offset + len, b.offset + b.length) - b.offset);
+    });
+    return { parts, held };
   }
 
   /** Write-through: a copy of `body` (the whole object obj) is served from memory without a GET. */
   put(obj: ObjectRef, body: Buffer): void {
     if (body.length !== obj.size) throw new CacheError('STRATA_ERR_INVALID_RANGE', `put of ${obj.key}: body has ${body.length} bytes, ObjectRef says ${obj.size}`);
     for (const b of blocksFor(obj, 0, obj.size, this.blockSize)) {
-      const data = Buffer.from(body.subarray(b.offset, b.offset + b.length));
+      const pooled = b.length === this.blockSize ? this.newPooled(this.pool.take(), this.pool.lastReused) : undefined;
+      const data = pooled ? pooled.buf : Buffer.allocUnsafe(b.length);
+      body.copy(data, 0, b.offset, b.offset + b.length);
       this.dropUnread(this.memory.get(b.id));
-      this.memory.set(b.id, { data });
-      if (this.ssdWriteThrough) this.writeSsd(b.id, data);
+      if (this.ssdWriteThrough) this.writeSsd(b.id, data, pooled);
+      this.keep(b.id, { data, pooled });
     }
   }
 
@@ -142,7 +202,8 @@ export class TieredCache {
       evictions: { memory: this.memory.evictions, ssd: ssd?.evictions ?? 0 },
       inflight: { blocks: this.flights.size, bytes: this.c.inflightBytes },
       prefetch: { ...this.p },
-      ssd: { writeErrors: ssd?.writeErrors ?? 0, readErrors: ssd?.readErrors ?? 0, corrupt: ssd?.corrupt ?? 0, writesSkipped: ssd?.writesSkipped ?? 0 },
+      ssd: { writeErrors: ssd?.writeErrors ?? 0, readErrors: ssd?.readErrors ?? 0, corrupt: ssd?.corrupt ?? 0, writesSkipped: ssd?.writesSkipped ?? 0, notAdmitted: this.c.notAdmitted },
+      buffers: { reused: this.c.reused, allocated: this.c.allocated, pooled: this.pool.pooled },
     };
   }
 
@@ -163,9 +224,11 @@ export class TieredCache {
     this.memory.clear();
   }
 
-  private getBlock(b: BlockRef, signal: AbortSignal | undefined): Promise<Buffer> {
+  /** The block, pinned for the caller when its buffer is recyclable (the caller unpins). */
+  private getBlock(b: BlockRef, signal: AbortSignal | undefined): Promise<Held> {
     const e = this.memory.get(b.id);
     if (e) {
+      if (e.pooled) this.pool.pin(e.pooled);
       this.c.hitsMemory++;
       if (e.prefetch && !e.prefetch.read) {
         e.prefetch.read = true;
@@ -173,7 +236,7 @@ export class TieredCache {
         this.p.unreadBytes -= e.data.length;
         this.feedback(e.prefetch.stream, 'used');
       }
-      return Promise.resolve(e.data);
+      return Promise.resolve({ data: e.data, pooled: e.pooled });
     }
     let f = this.flights.get(b.id);
     if (f) {
@@ -185,11 +248,13 @@ export class TieredCache {
       f = this.startFlight(b);
     }
     f.demanded = true;
+    // runs in the microtasks that follow the fetch, while the fetch's own pin still holds the buffer
     return f.wait(signal).then((r) => {
       if (r.tier === 'ssd') this.c.hitsSsd++;
       else if (r.tier === 'memory') this.c.hitsMemory++;
       else this.c.misses++;
-      return r.data;
+      if (r.pooled) this.pool.pin(r.pooled);
+      return { data: r.data, pooled: r.pooled };
     });
   }
 
@@ -242,32 +307,83 @@ export class TieredCache {
     }
     if (flight.signal.aborted) throw abortError(flight.signal);
     this.c.gets++;
-    const r = await this.source.get(b.obj.key, { range: { offset: b.offset, length: b.length }, ifMatch: b.obj.etag, signal: flight.signal });
+    // a full block is read into a recycled buffer when the source can (no allocation in a steady scan)
+    const into = this.offerInto && b.length === this.blockSize ? this.pool.take() : undefined;
+    const intoReused = this.pool.lastReused;
+    let r: { body: Buffer; etag: string };
+    try {
+      r = await this.source.get(b.obj.key, { range: { offset: b.offset, length: b.length }, ifMatch: b.obj.etag, signal: flight.signal, into });
+    } catch (err) {
+      if (into) this.pool.give(into); // nobody saw it
+      throw err;
+    }
+    const inInto = into !== undefined && r.body.buffer === into.buffer && r.body.byteOffset === into.byteOffset && r.body.length === into.length;
+    if (into && !inInto) {
+      this.pool.give(into);
+      if (r.body.length === b.length) this.offerInto = false;
+    }
     if ((r.etag && r.etag !== b.obj.etag) || r.body.length !== b.length) {
+      if (inInto) this.pool.give(into!);
       throw new CacheError('STRATA_ERR_PRECONDITION_FAILED', `${b.obj.key} changed: expected etag ${b.obj.etag} and ${b.length} bytes, got etag ${r.etag} and ${r.body.length} bytes`, { key: b.obj.key });
     }
     this.c.getBytes += r.body.length;
-    this.land(b, r.body, flight);
-    if (this.ssd) this.writeSsd(b.id, r.body);
-    return { data: r.body, tier: 'store' };
+    const pooled = inInto ? this.newPooled(into!, intoReused) : undefined;
+    if (pooled) {
+      // the fetch's own pin: held until every waiter has resumed and taken its pin (they run as microtasks
+      // of this settlement; setImmediate runs after all of them)
+      this.pool.pin(pooled);
+      setImmediate(() => this.pool.unpin(pooled));
+    }
+    this.land(b, r.body, flight, pooled);
+    if (this.ssd && this.admit(b.id)) this.writeSsd(b.id, r.body, pooled);
+    return { data: r.body, tier: 'store', pooled };
+  }
+
+  private newPooled(buf: Buffer, reused: boolean): PooledBlock {
+    if (reused) this.c.reused++;
+    else this.c.allocated++;
+    return new PooledBlock(buf);
+  }
+
+  /** Second-miss SSD admission: true the second time a block is fetched within the window. */
+  private admit(id: string): boolean {
+    if (this.admitAll || this.seen.delete(id)) return true;
+    this.seen.set(id, true);
+    if (this.seen.size > this.seenMax) this.seen.delete(this.seen.keys().next().value as string);
+    this.c.notAdmitted++;
+    return false;
+  }
+
+  /** Into the memory tier; a recyclable block the tier does not take goes back to the pool when unpinned. */
+  private keep(id: string, entry: MemoryEntry): boolean {
+    const ok = this.memory.set(id, entry);
+    if (!ok && entry.pooled) this.pool.evicted(entry.pooled);
+    return ok;
   }
 
   /** Puts a fetched block in memory, flagged unread when only the prefetcher asked for it. */
-  private land(b: BlockRef, data: Buffer, flight: Flight<Fetched>): void {
-    if (this.closed) return;
-    const entry: MemoryEntry = { data };
+  private land(b: BlockRef, data: Buffer, flight: Flight<Fetched>, pooled?: PooledBlock): void {
+    if (this.closed) {
+      if (pooled) this.pool.evicted(pooled);
+      return;
+    }
+    const entry: MemoryEntry = { data, pooled };
     if (flight.prefetchStream !== undefined && !flight.demanded) entry.prefetch = { stream: flight.prefetchStream, read: false };
-    if (this.memory.set(b.id, entry) && entry.prefetch) this.p.unreadBytes += data.length;
+    if (this.keep(b.id, entry) && entry.prefetch) this.p.unreadBytes += data.length;
   }
 
-  private writeSsd(id: string, data: Buffer): void {
+  private writeSsd(id: string, data: Buffer, pooled?: PooledBlock): void {
     const ssd = this.ssd;
     if (!ssd) return;
+    if (pooled) this.pool.pin(pooled); // the buffer is not reused before the file is written
     // Started on the next turn of the event loop: the reader that waited for this block resumes (and sends
     // its next GET) before the write's CRC32 of the whole block takes the thread.
     const w = this.opened.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => ssd.write(id, data));
     this.pendingSsdWrites.add(w);
-    void w.finally(() => this.pendingSsdWrites.delete(w));
+    void w.finally(() => {
+      this.pendingSsdWrites.delete(w);
+      if (pooled) this.pool.unpin(pooled);
+    });
   }
 
   private onMemoryEvict(entry: MemoryEntry): void {

@@ -6,7 +6,8 @@
 export interface BlockSource {
   get(
     key: string,
-    opts: { range?: { offset: number; length?: number }; ifMatch?: string; signal?: AbortSignal },
+    /** `into`: a recycled block buffer the source may read the body into (body then a view of it); optional to honour. */
+    opts: { range?: { offset: number; length?: number }; ifMatch?: string; signal?: AbortSignal; into?: Buffer },
   ): Promise<{ body: Buffer; etag: string; size: number }>;
   head(key: string): Promise<{ size: number; etag: string } | undefined>;
 }
@@ -34,6 +35,14 @@ export interface SsdOptions {
   writeThrough?: boolean;
   /** Most SSD writes queued at once; further writes are skipped (counted), so the queue never holds much memory. Default 32 (their buffers are shared with the memory tier, not copies). */
   maxPendingWrites?: number;
+  /**
+   * Which blocks fetched from the store are written to SSD. 'second-miss' (default): a block is written the
+   * second time it is fetched within the admission window (the last ~2× the SSD budget of distinct blocks),
+   * so a one-pass scan (a catch-up read, a bulk export) costs no SSD writes and does not push out blocks that
+   * are read again; what is re-read lands on SSD from its second read on (CacheLib's reject-first policy).
+   * 'always': every fetched block is written (one pass warms SSD; each cold block costs a file write).
+   */
+  admission?: 'second-miss' | 'always';
 }
 
 export interface PrefetchOptions {
@@ -56,6 +65,14 @@ export interface TieredCacheOptions {
   ssd?: SsdOptions;
   logger?: CacheLogger;
   prefetch?: PrefetchOptions;
+}
+
+/** A read whose views stay valid until release() (TieredCache.readLease). */
+export interface Lease {
+  /** The range as consecutive views of cached blocks (nothing copied). Valid until release(). */
+  parts: Buffer[];
+  /** Hands the blocks back: their memory may be reused for other blocks once evicted. Idempotent. */
+  release(): void;
 }
 
 export interface ReadOptions {
@@ -88,5 +105,7 @@ export interface CacheStats {
   /** Blocks being fetched now and their bytes. */
   inflight: { blocks: number; bytes: number };
   prefetch: { issued: number; used: number; wasted: number; late: number; unreadBytes: number };
-  ssd: { writeErrors: number; readErrors: number; corrupt: number; writesSkipped: number };
+  ssd: { writeErrors: number; readErrors: number; corrupt: number; writesSkipped: number; notAdmitted: number };
+  /** Block buffers: reused from the pool (no allocation) vs newly allocated, and how many wait in the pool now. */
+  buffers: { reused: number; allocated: number; pooled: number };
 }

@@ -149,7 +149,7 @@ export function cacheContract(name: string, target: () => Promise<ContractTarget
       source.delayMs = 2; // a store slower than the local disk, as in life
       const memoryBytes = 6 * BS;
       const prefetchBytes = 2 * BS;
-      const cache = make({ memoryBytes, prefetch: { bytes: prefetchBytes }, ssd: { dir: '', bytes: 10 * BS, maxPendingWrites: 64 } });
+      const cache = make({ memoryBytes, prefetch: { bytes: prefetchBytes }, ssd: { dir: '', bytes: 10 * BS, maxPendingWrites: 64, admission: 'always' } });
       const objs = await Promise.all(Array.from({ length: 6 }, (_, i) => put(`load${i}`, 8 * BS + 100 * i)));
       const readers = 8;
       let maxMem = 0;

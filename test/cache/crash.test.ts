@@ -83,7 +83,7 @@ describe(`SSD tier crash safety (seed ${SEED})`, () => {
       const last = await runAndKill(next, Math.floor(random() * 300));
       expect(last).toBeGreaterThan(next); // the child did write something before the kill
       const source = new InstrumentedSource(new GeneratedSource(SIZE));
-      const cache = new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, ssd: { dir: ssdDir, bytes: 16 * 1024 * 1024 } });
+      const cache = new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, ssd: { dir: ssdDir, bytes: 16 * 1024 * 1024, admission: 'always' } });
       await cache.ready();
       expect(readdirSync(ssdDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       // Every key this round touched (its files are the only ones a crash could have torn), plus the 40 before:

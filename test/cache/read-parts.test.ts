@@ -22,7 +22,7 @@ async function setup(ssd: boolean): Promise<{ cache: TieredCache; source: Instru
   const source = new InstrumentedSource(store);
   const dir = mkdtempSync(join(tmpdir(), 'strata-parts-'));
   dirs.push(dir);
-  const cache = new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: ssd ? { dir, bytes: 64 * BS } : undefined });
+  const cache = new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: ssd ? { dir, bytes: 64 * BS, admission: 'always' } : undefined });
   caches.push(cache);
   return { cache, source, obj: { key: 'o', etag, size: body.length }, body, dir };
 }
@@ -65,7 +65,7 @@ describe('readParts from a warm SSD tier', () => {
     const { cache, obj, body, dir, source } = await setup(true);
     await cache.readParts(obj, 0, body.length);
     await cache.flush();
-    const warm = new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: { dir, bytes: 64 * BS } });
+    const warm = new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: { dir, bytes: 64 * BS, admission: 'always' } });
     caches.push(warm);
     const gets = source.gets;
     const parts = await warm.readParts(obj, 500, 3000);

@@ -30,8 +30,8 @@ async function fixture(blocks = 4) {
   const source = new InstrumentedSource(store);
   const warnings: Array<{ obj: object; msg?: string }> = [];
   const logger: CacheLogger = { warn: (obj, msg) => warnings.push({ obj, msg }), info: () => {}, debug: () => {} };
-  const open = (dir: string, bytes = 64 * BS): TieredCache => {
-    const c = new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir, bytes }, logger });
+  const open = (dir: string, bytes = 64 * BS, admission: 'always' | 'second-miss' = 'always'): TieredCache => {
+    const c = new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir, bytes, admission }, logger });
     caches.push(c);
     return c;
   };
@@ -57,6 +57,30 @@ describe('SSD tier', () => {
     // promoted to memory: a second read hits memory
     await b.read(ref, 0, ref.size);
     expect(b.stats().hits.memory).toBe(5);
+  });
+
+  it('second-miss admission (the default): a one-pass read writes nothing; a block fetched again is written, then served from SSD', async () => {
+    const { ref, body, source, open } = await fixture();
+    const dir = tempDir();
+    const a = open(dir, 64 * BS, 'second-miss');
+    expect((await a.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    await a.flush();
+    expect(blockFiles(dir)).toHaveLength(0);
+    expect(a.stats().ssd.notAdmitted).toBe(5);
+    a.invalidate(ref.key); // out of memory: the next read fetches again
+    expect((await a.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    await a.flush();
+    expect(blockFiles(dir)).toHaveLength(5);
+    a.invalidate(ref.key);
+    source.reset();
+    expect((await a.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    expect(source.gets).toBe(0);
+    expect(a.stats().hits.ssd).toBe(5);
+    // the default when admission is not given
+    const d = new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir: tempDir(), bytes: 64 * BS } });
+    caches.push(d);
+    await d.read(ref, 0, ref.size);
+    expect(d.stats().ssd.notAdmitted).toBe(5);
   });
 
   it('a corrupt block on disk (one flipped byte) is dropped and re-fetched', async () => {

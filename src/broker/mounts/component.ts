@@ -42,7 +42,7 @@ export function mountsComponent(): Component {
         const id = createHash('sha256').update(`${spec.namespace}\0${spec.topic}\0${spec.source}\0${spec.createdAt}`).digest('hex').slice(0, 16);
         const cache = new TieredCache(store, {
           memoryBytes: c.mountCacheMemory,
-          ...(c.mountCacheSsd > 0 ? { ssd: { dir: join(c.cacheDir, 'mounts', id), bytes: c.mountCacheSsd } } : {}),
+          ...(c.mountCacheSsd > 0 ? { ssd: { dir: join(c.cacheDir, 'mounts', id), bytes: c.mountCacheSsd, admission: c.cacheSsdAdmission } } : {}),
           logger,
         });
         return cache;

@@ -79,4 +79,12 @@ export const CORE_OPTIONS = [
     defaultDoc: '<dataDir>/cache',
     doc: 'Directory of the SSD cache tier. Only a cache: deleting it loses nothing.',
   },
+  {
+    name: 'cacheSsdAdmission',
+    type: 'enum',
+    group: 'cache',
+    values: ['second-miss', 'always'],
+    default: 'second-miss',
+    doc: 'Which blocks fetched from the object store are written to the SSD tier (log cache and mount caches). `second-miss`: a block is written the second time it is fetched, so a one-pass read (a consumer catching up, a bulk export) costs no disk writes and does not push out what is read again; `always`: every fetched block, so one pass warms the SSD (costs a file write per cold block; for datasets read in several epochs).',
+  },
 ] as const satisfies readonly OptionSpec[];

@@ -1,0 +1,165 @@
+/**
+ * Recycled block buffers (cache/block-pool.ts): a lease's views stay intact until release, views from
+ * read()/readParts() are never reused, SSD writes and concurrent waiters hold their buffer, and a scan with
+ * leases allocates (almost) nothing in the steady state. The source is the real FsStore, which reads into the
+ * recycled buffer it is offered.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TieredCache, type ObjectRef, type TieredCacheOptions } from '../../cache/index.js';
+import { FsStore } from '../../src/store/fs.js';
+import { InstrumentedSource, contentOf } from './support.js';
+
+const BS = 4096;
+const dirs: string[] = [];
+const caches: TieredCache[] = [];
+afterEach(async () => {
+  for (const c of caches.splice(0)) await c.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'strata-pool-'));
+  dirs.push(d);
+  return d;
+}
+
+async function setup(blocks: number, options: TieredCacheOptions = {}) {
+  const store = new FsStore({ dir: tempDir() });
+  const body = contentOf('big', blocks * BS);
+  const { etag } = await store.put('big', body);
+  const ref: ObjectRef = { key: 'big', etag, size: body.length };
+  const source = new InstrumentedSource(store);
+  const make = (o: TieredCacheOptions = options): TieredCache => {
+    const c = new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, prefetch: { enabled: false }, ...o });
+    caches.push(c);
+    return c;
+  };
+  /** The expected bytes of block i. */
+  const block = (i: number): Buffer => body.subarray(i * BS, (i + 1) * BS);
+  return { store, body, ref, source, make, block };
+}
+
+/** Reads blocks [from, to) one at a time with leases released at once: pushes everything else out of memory. */
+async function churn(cache: TieredCache, ref: ObjectRef, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) (await cache.readLease(ref, i * BS, BS)).release();
+}
+
+describe('recycled block buffers', () => {
+  it('a steady scan with leases reuses buffers instead of allocating', async () => {
+    const { ref, make, block } = await setup(40);
+    const cache = make();
+    for (let i = 0; i < 40; i++) {
+      const lease = await cache.readLease(ref, i * BS, BS);
+      expect(Buffer.concat(lease.parts).equals(block(i))).toBe(true);
+      lease.release();
+    }
+    const s = cache.stats().buffers;
+    expect(s.reused).toBeGreaterThanOrEqual(30);
+    expect(s.allocated).toBeLessThanOrEqual(8);
+  });
+
+  it("a lease's views stay intact while their blocks are evicted and their memory is wanted, until release", async () => {
+    const { ref, make, block } = await setup(30);
+    const cache = make();
+    const held = await cache.readLease(ref, 0, 2 * BS); // blocks 0 and 1, two parts
+    await churn(cache, ref, 2, 30); // blocks 0 and 1 are evicted long before the end
+    expect(cache.stats().buffers.reused).toBeGreaterThan(10);
+    expect(held.parts).toHaveLength(2);
+    expect(held.parts[0]!.equals(block(0))).toBe(true);
+    expect(held.parts[1]!.equals(block(1))).toBe(true);
+    held.release();
+    held.release(); // idempotent: a second release does not unpin anybody else's pin
+    const again = await cache.readLease(ref, 5 * BS, BS);
+    await churn(cache, ref, 10, 30);
+    expect(again.parts[0]!.equals(block(5))).toBe(true);
+    again.release();
+  });
+
+  it('views from read() and readParts() are never reused', async () => {
+    const { ref, make, block } = await setup(30);
+    const cache = make();
+    const a = await cache.read(ref, 3 * BS, BS); // one block: a view of the cached block
+    const [b] = await cache.readParts(ref, 4 * BS, BS);
+    await churn(cache, ref, 5, 30);
+    expect(cache.stats().buffers.reused).toBeGreaterThan(10);
+    expect(a.equals(block(3))).toBe(true);
+    expect(b!.equals(block(4))).toBe(true);
+  });
+
+  it('every waiter of one fetch keeps its own pin (one releasing early does not free the others)', async () => {
+    const { ref, make, block, source } = await setup(30);
+    source.delayMs = 20; // both readers join the same fetch
+    const cache = make();
+    const [x, y] = await Promise.all([cache.readLease(ref, 7 * BS, BS), cache.readLease(ref, 7 * BS, BS)]);
+    expect(source.gets).toBe(1);
+    x.release();
+    source.delayMs = 0;
+    await churn(cache, ref, 10, 30);
+    expect(y.parts[0]!.equals(block(7))).toBe(true);
+    y.release();
+  });
+
+  it('an SSD write keeps its buffer until the file is written: a restarted cache serves the right bytes', async () => {
+    const { ref, make, body, store } = await setup(24);
+    const ssd = tempDir();
+    // a source that fills the offered buffer within microtasks: the next fetch would overwrite a recycled
+    // buffer long before the queued SSD write (next event-loop turn) reads it
+    const bodies = new Map<number, Buffer>();
+    for (let i = 0; i < 24; i++) bodies.set(i * BS, (await store.get('big', { range: { offset: i * BS, length: BS } })).body);
+    const fast = {
+      get: async (_k: string, o: { range?: { offset: number; length?: number }; into?: Buffer }) => {
+        const src = bodies.get(o.range!.offset)!;
+        const body = o.into ? o.into.subarray(0, src.copy(o.into)) : Buffer.from(src);
+        return { body, etag: ref.etag, size: ref.size };
+      },
+      head: async () => ({ size: ref.size, etag: ref.etag }),
+    };
+    const a = new TieredCache(fast, { blockSize: BS, memoryBytes: BS, prefetch: { enabled: false }, ssd: { dir: ssd, bytes: 64 * BS, admission: 'always' } });
+    caches.push(a);
+    // memory holds one block: each one is evicted while its SSD write is queued or running, and the next
+    // fetch wants a buffer at once
+    for (let i = 0; i < 24; i++) {
+      (await a.readLease(ref, i * BS, BS)).release();
+      await new Promise((r) => setImmediate(r));
+    }
+    await a.flush();
+    const b = make({ memoryBytes: 64 * BS, ssd: { dir: ssd, bytes: 64 * BS, admission: 'always' } });
+    await b.ready();
+    const gets = b.stats().gets;
+    expect((await b.read(ref, 0, ref.size)).equals(body)).toBe(true);
+    expect(b.stats().gets - gets).toBe(24 - b.stats().hits.ssd); // whatever SSD held, it held correctly
+    expect(b.stats().hits.ssd).toBeGreaterThan(0);
+    expect(b.stats().ssd.corrupt).toBe(0);
+  });
+
+  it('a failed or aborted lease leaves no pin behind: its blocks are reused afterwards', async () => {
+    const { ref, make, source } = await setup(30);
+    source.delayMs = 30;
+    const cache = make();
+    const ac = new AbortController();
+    const p = cache.readLease(ref, 0, 3 * BS, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 5);
+    await expect(p).rejects.toMatchObject({ code: 'STRATA_ERR_ABORTED' });
+    source.delayMs = 0;
+    await churn(cache, ref, 0, 30);
+    const before = cache.stats().buffers.allocated;
+    await churn(cache, ref, 0, 30);
+    expect(cache.stats().buffers.allocated).toBe(before); // the second pass allocates nothing
+  });
+
+  it('a source that ignores the offered buffer still works (MemoryStore-like sources)', async () => {
+    const { ref, make, block, source } = await setup(12);
+    const ignoring = { get: (k: string, o: Parameters<typeof source.get>[1]) => source.get(k, { ...o, into: undefined }), head: (k: string) => source.head(k) };
+    const cache = new TieredCache(ignoring, { blockSize: BS, memoryBytes: 4 * BS, prefetch: { enabled: false } });
+    caches.push(cache);
+    for (let i = 0; i < 12; i++) {
+      const l = await cache.readLease(ref, i * BS, BS);
+      expect(l.parts[0]!.equals(block(i))).toBe(true);
+      l.release();
+    }
+    expect(cache.stats().buffers.reused + cache.stats().buffers.allocated).toBe(0);
+  });
+});
