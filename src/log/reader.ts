@@ -15,6 +15,8 @@ export interface LogCache {
   read(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<Buffer>;
   /** The range as consecutive views of cached blocks, nothing copied (TieredCache.readParts); read() is used without it. */
   readParts?(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<Buffer[]>;
+  /** Like readParts, but valid until release() (TieredCache.readLease): the blocks' buffers can be reused afterwards. */
+  readLease?(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<{ parts: Buffer[]; release(): void }>;
   put?(obj: { key: string; etag: string; size: number }, body: Buffer): unknown;
   invalidate?(key: string): unknown;
   /** Exact upcoming ranges of a reader stream, fetched ahead (TieredCache.hint). */
@@ -84,10 +86,15 @@ export class RangeReader {
    * The bytes of `e` as consecutive pieces: views of the tail buffer or of cache blocks (no copy), or the one
    * buffer a GET returned. A catch-up read of many MiB thus never assembles them into one buffer.
    */
-  async readParts(e: IndexEntry, signal?: AbortSignal, stream?: string): Promise<Buffer[]> {
+  async readParts(e: IndexEntry, signal?: AbortSignal, stream?: string, leases?: Array<() => void>): Promise<Buffer[]> {
     const hit = this.recent.get(e.key);
     if (hit && hit.etag === e.etag) return [hit.body.subarray(e.pos, e.pos + e.len)];
     const obj = { key: e.key, etag: e.etag, size: e.size };
+    if (leases && this.cache?.readLease) {
+      const lease = await this.cache.readLease(obj, e.pos, e.len, { signal, stream });
+      leases.push(lease.release);
+      return lease.parts;
+    }
     if (this.cache?.readParts) return this.cache.readParts(obj, e.pos, e.len, { signal, stream });
     if (this.cache) return [await this.cache.read(obj, e.pos, e.len, { signal, stream })];
     const { body } = await this.store.get(e.key, { range: { offset: e.pos, length: e.len }, ifMatch: e.etag, signal });
@@ -122,32 +129,47 @@ async function collect(reader: RangeReader, p: PartitionState, offset: number, o
   const entries = p.entries;
   const stream = `${p.topicId}/${p.partition}`;
   const batches: Buffer[] = [];
+  // with options.lease: the releases of the cache leases behind the batches
+  const leases: Array<() => void> | undefined = options.lease ? [] : undefined;
   const done = (next: number): ReadResult => {
     readAhead(reader, stream, entries, next, Math.max(2 * maxBytes, MIN_READ_AHEAD));
-    return { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+    const result: ReadResult = { batches, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset };
+    if (leases?.length) result.release = releaseAll(leases);
+    return result;
   };
-  let bytes = 0;
-  let i = p.find(offset);
-  for (; i < entries.length && (batches.length === 0 || bytes < maxBytes); i++) {
-    // Coalesce neighbouring entries of one object (segment runs) into one ranged read of up to maxBytes.
-    const first = entries[i]!;
-    let len = first.len;
-    while (i + 1 < entries.length && len < maxBytes) {
-      const next = entries[i + 1]!;
-      if (next.key !== first.key || next.etag !== first.etag || next.pos !== first.pos + len) break;
-      len += next.len;
-      i++;
+  try {
+    let bytes = 0;
+    let i = p.find(offset);
+    for (; i < entries.length && (batches.length === 0 || bytes < maxBytes); i++) {
+      // Coalesce neighbouring entries of one object (segment runs) into one ranged read of up to maxBytes.
+      const first = entries[i]!;
+      let len = first.len;
+      while (i + 1 < entries.length && len < maxBytes) {
+        const next = entries[i + 1]!;
+        if (next.key !== first.key || next.etag !== first.etag || next.pos !== first.pos + len) break;
+        len += next.len;
+        i++;
+      }
+      const range = len === first.len ? first : { ...first, len };
+      // Batches are views of the cached blocks; only a batch straddling two blocks is copied.
+      for (const { buf, header } of splitBatches(await reader.readParts(range, options.signal, stream, leases))) {
+        if (header.baseOffset + header.lastOffsetDelta < offset) continue;
+        if (batches.length > 0 && bytes + header.size > maxBytes) return done(i);
+        batches.push(buf);
+        bytes += header.size;
+      }
     }
-    const range = len === first.len ? first : { ...first, len };
-    // Batches are views of the cached blocks; only a batch straddling two blocks is copied.
-    for (const { buf, header } of splitBatches(await reader.readParts(range, options.signal, stream))) {
-      if (header.baseOffset + header.lastOffsetDelta < offset) continue;
-      if (batches.length > 0 && bytes + header.size > maxBytes) return done(i);
-      batches.push(buf);
-      bytes += header.size;
-    }
+    return done(i);
+  } catch (err) {
+    if (leases) releaseAll(leases)();
+    throw err;
   }
-  return done(i);
+}
+
+function releaseAll(leases: Array<() => void>): () => void {
+  return () => {
+    for (const release of leases.splice(0)) release();
+  };
 }
 
 /** Hints the entries from index `from` on, up to `bytes`, as the reader's next ranges. */

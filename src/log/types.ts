@@ -81,6 +81,13 @@ export interface ReadOptions {
   maxWaitMs?: number;
   minBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Lease the cache blocks behind the batches: the result then carries `release()`, which the caller must
+   * call once nothing refers to the batches any more (e.g. after the socket write that sends them); the
+   * blocks' memory is then reused for later reads instead of allocated anew. Without it the batches have no
+   * end of life. Default false.
+   */
+  lease?: boolean;
 }
 
 export interface ReadResult {
@@ -91,6 +98,8 @@ export interface ReadResult {
   batches: Buffer[];
   highWatermark: number;
   logStartOffset: number;
+  /** With `lease`: hands the batches' blocks back (idempotent); absent when nothing was leased. */
+  release?: () => void;
 }
 
 export interface RecordsResult {

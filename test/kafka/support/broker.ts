@@ -4,6 +4,8 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { openTopicLog, type OpenedTopicLog } from '../../../src/log/index.js';
+import type { LogCache } from '../../../src/log/reader.js';
+import type { ObjectStore } from '../../../src/store/types.js';
 import { createKafkaServer, type KafkaServer, type KafkaServerOptions } from '../../../src/protocol/kafka/server.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 
@@ -16,10 +18,11 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-export async function startTestBroker(options: Partial<KafkaServerOptions> = {}): Promise<TestBroker> {
+/** `with`: another store than a fresh MemoryStore, and a read cache for the log (default none). */
+export async function startTestBroker(options: Partial<KafkaServerOptions> = {}, with_: { store?: ObjectStore; cache?: LogCache } = {}): Promise<TestBroker> {
   const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
-  const store = new MemoryStore();
-  const log = await openTopicLog({ store, logger, config: { walLingerMs: 2, compactionIntervalMs: 0 } });
+  const store = with_.store ?? new MemoryStore();
+  const log = await openTopicLog({ store, cache: with_.cache, logger, config: { walLingerMs: 2, compactionIntervalMs: 0 } });
   const registry = new Registry();
   const server = createKafkaServer({
     log,

@@ -54,4 +54,10 @@ export interface ConnectionState {
   signal: AbortSignal;
 }
 
+/**
+ * A response may carry, under this key, a function to call once its bytes have been written to the socket
+ * (Fetch: the cache leases behind the record batches it sends without copying).
+ */
+export const AFTER_WRITE = Symbol('kafka.afterWrite');
+
 export type Handler = (req: Msg, version: number, conn: ConnectionState, ctx: KafkaContext) => Promise<Msg | null> | Msg | null;

@@ -4,11 +4,13 @@
  * min_bytes are available the request waits, up to max_wait_ms, for any of its partitions to grow.
  * Limits (KIP-74): partition_max_bytes per partition and max_bytes per response, but the first batch
  * found is always returned whole so a batch larger than the limits cannot stall a consumer.
+ * The batches are views of cache blocks leased for the response: they are released once the socket has
+ * written it (AFTER_WRITE), so a consumer catching up reuses block memory instead of allocating it.
  */
 import type { ReadResult } from '../../../log/types.js';
 import type { Msg } from '../codec/schema.js';
 import { KafkaError, kafkaErrorOf } from '../error-codes.js';
-import type { ConnectionState, KafkaContext } from './context.js';
+import { AFTER_WRITE, type ConnectionState, type KafkaContext } from './context.js';
 
 interface Wanted {
   /** As the request named it: a name (v0–12) or a topic id (v13+). */
@@ -35,7 +37,7 @@ async function readOnce(ctx: KafkaContext, ns: string, wanted: Wanted[], maxByte
       return { w, errorCode: w.byId ? KafkaError.UNKNOWN_TOPIC_ID : KafkaError.UNKNOWN_TOPIC_OR_PARTITION, bytes: 0 };
     }
     try {
-      const read = await ctx.log.read(ns, w.topic, w.partition, w.offset, { maxBytes: Math.max(1, Math.min(w.maxBytes, maxBytes)), signal });
+      const read = await ctx.log.read(ns, w.topic, w.partition, w.offset, { maxBytes: Math.max(1, Math.min(w.maxBytes, maxBytes)), signal, lease: true });
       return { w, errorCode: KafkaError.NONE, read, bytes: 0 };
     } catch (err) {
       ctx.logger.debug({ err, topic: w.topic, partition: w.partition, offset: w.offset }, 'kafka fetch read failed');
@@ -105,6 +107,7 @@ export async function handleFetch(req: Msg, version: number, conn: ConnectionSta
     if (total >= minBytes || remaining <= 0 || signal.aborted || got.some((g) => g.errorCode !== KafkaError.NONE) || wanted.length === 0) break;
     await waitForData(ctx, ns, got, remaining, signal);
     if (signal.aborted) break;
+    releaseReads(got);
     got = await readOnce(ctx, ns, wanted, maxBytes, signal);
   }
   const byTopic = new Map<string, Msg[]>();
@@ -127,5 +130,10 @@ export async function handleFetch(req: Msg, version: number, conn: ConnectionSta
     errorCode: KafkaError.NONE,
     sessionId: 0,
     responses: [...byTopic].map(([ref, partitions]) => ({ topic: ref, topicId: ref, partitions })),
+    [AFTER_WRITE]: () => releaseReads(got),
   };
+}
+
+function releaseReads(got: Got[]): void {
+  for (const g of got) g.read?.release?.();
 }

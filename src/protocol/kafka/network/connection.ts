@@ -13,7 +13,7 @@ import { isStrataError } from '../../../errors.js';
 import { decodeRequest, encodeApiVersionsFallback, encodeResponse } from '../codec/request.js';
 import { KafkaError } from '../error-codes.js';
 import type { Msg } from '../codec/schema.js';
-import type { ConnectionState, KafkaContext } from '../handlers/context.js';
+import { AFTER_WRITE, type ConnectionState, type KafkaContext } from '../handlers/context.js';
 import { handleApiVersions, HANDLERS } from '../handlers/index.js';
 import type { KafkaMetrics } from '../metrics.js';
 
@@ -30,6 +30,8 @@ interface Slot {
   ready: boolean;
   chunks?: Buffer[];
   closeAfter?: boolean;
+  /** Called once the chunks are written (or dropped): releases what they point into (AFTER_WRITE). */
+  afterWrite?: () => void;
 }
 
 const ALWAYS_ALLOWED = new Set([17, 18, 36]); // SaslHandshake, ApiVersions, SaslAuthenticate
@@ -71,6 +73,7 @@ export class KafkaConnection {
     socket.on('error', (err) => ctx.logger.debug({ err, conn: id }, 'kafka socket error'));
     socket.on('close', () => {
       this.abort.abort();
+      for (const slot of this.queue.splice(0)) slot.afterWrite?.();
       this.quotaSlot?.release();
     });
     // anonymous listeners: the namespace is known now; SASL ones count the connection once authenticated
@@ -208,6 +211,8 @@ export class KafkaConnection {
       (msg) => {
         if (api.key === 36 && msg !== null && msg.errorCode === KafkaError.NONE && !wasAuthenticated && this.state.authenticated) msg = this.admitAuthenticated(msg);
         if (api.key === 0 && header.apiVersion >= 6 && msg !== null && (msg.throttleTimeMs as number) > 0) this.mute(msg.throttleTimeMs as number);
+        slot.afterWrite = (msg as { [AFTER_WRITE]?: () => void } | null)?.[AFTER_WRITE];
+        if (this.closed) slot.afterWrite?.();
         try {
           slot.chunks = msg === null ? undefined : encodeResponse(api, header.apiVersion, header.correlationId, msg);
         } catch (err) {
@@ -242,11 +247,15 @@ export class KafkaConnection {
       if (slot.chunks) {
         if (!wrote) this.socket.cork();
         wrote = true;
-        for (const c of slot.chunks) {
+        const last = slot.chunks.length - 1;
+        for (let i = 0; i <= last; i++) {
+          const c = slot.chunks[i]!;
           this.metrics.bytes.inc({ direction: 'out' }, c.length);
-          this.socket.write(c);
+          // afterWrite runs once the socket has written (or failed to write) the response: it let go of it
+          if (i === last && slot.afterWrite) this.socket.write(c, slot.afterWrite);
+          else this.socket.write(c);
         }
-      }
+      } else slot.afterWrite?.();
       if (slot.closeAfter) {
         if (wrote) this.socket.uncork();
         this.socket.end();
