@@ -33,6 +33,17 @@ async function scan(cache: TieredCache, refs: ObjectRef[], stream?: string, copy
   }
 }
 
+/** The same scan through readLease: each 1 MiB is released once looked at, so evicted blocks' buffers are reused. */
+async function scanLeased(cache: TieredCache, refs: ObjectRef[]): Promise<void> {
+  for (const obj of refs) {
+    for (let off = 0; off < obj.size; off += READ) {
+      const lease = await cache.readLease(obj, off, Math.min(READ, obj.size - off));
+      if (lease.parts[0]!.length === 0) throw new Error('empty read');
+      lease.release();
+    }
+  }
+}
+
 interface Row {
   name: string;
   latency: number;
@@ -102,32 +113,33 @@ async function main(): Promise<void> {
     const src = env.withLatency(0);
     let round = 0;
     const ssdDir = (): string => join(env.tmp, `ssd-${round}`);
-    cases.push({
-      name: 'cold, memory only, prefetch off',
-      latency: 0,
-      run: async () => {
-        const c = new TieredCache(src, { prefetch: { enabled: false }, memoryBytes: 64 * MiB });
-        const t = await timed(total, () => scan(c, refs));
-        await c.close();
-        return { t };
-      },
-    });
-    cases.push({
-      name: 'cold, memory+SSD, prefetch off',
-      latency: 0,
-      run: async () => {
-        round++;
-        const c = new TieredCache(src, { prefetch: { enabled: false }, memoryBytes: 64 * MiB, ssd: { dir: ssdDir(), bytes: total + 64 * MiB, maxPendingWrites: 64 } });
-        const t = await timed(total, () => scan(c, refs));
-        await c.close();
-        return { t };
-      },
-    });
+    // Cold: read() (views without end of life: every block is a new buffer) and readLease() (buffers of
+    // evicted blocks are reused); with SSD, the default second-miss admission (a one-pass scan writes nothing)
+    // and admission 'always' (every block written: the price of a warm SSD after one pass).
+    const cold = (name: string, ssd: 'second-miss' | 'always' | undefined, leased: boolean): void => {
+      cases.push({
+        name,
+        latency: 0,
+        run: async () => {
+          if (ssd === 'always') round++;
+          const c = new TieredCache(src, { prefetch: { enabled: false }, memoryBytes: 64 * MiB, ...(ssd ? { ssd: { dir: ssd === 'always' ? ssdDir() : join(env.tmp, 'ssd-second-miss'), bytes: total + 64 * MiB, maxPendingWrites: 64, admission: ssd } } : {}) });
+          const t = await timed(total, () => (leased ? scanLeased(c, refs) : scan(c, refs)));
+          const s = c.stats();
+          await c.close();
+          if (ssd === 'second-miss') rmSync(join(env.tmp, 'ssd-second-miss'), { recursive: true, force: true });
+          return { t, note: `buffers reused ${s.buffers.reused}, allocated ${s.buffers.allocated}${ssd ? `; SSD blocks written ${s.blocks.ssd}` : ''}` };
+        },
+      });
+    };
+    cold('cold, memory only, read()', undefined, false);
+    cold('cold, memory only, leases', undefined, true);
+    cold('cold, memory+SSD (default admission), leases', 'second-miss', true);
+    cold('cold, memory+SSD (admission always), leases', 'always', true);
     cases.push({
       name: 'warm SSD, prefetch off',
       latency: 0,
       run: async () => {
-        const c = new TieredCache(src, { prefetch: { enabled: false }, memoryBytes: 64 * MiB, ssd: { dir: ssdDir(), bytes: total + 64 * MiB } });
+        const c = new TieredCache(src, { prefetch: { enabled: false }, memoryBytes: 64 * MiB, ssd: { dir: ssdDir(), bytes: total + 64 * MiB, admission: 'always' } });
         await c.ready();
         const t = await timed(total, () => scan(c, refs));
         const s = c.stats();
@@ -195,10 +207,14 @@ async function main(): Promise<void> {
     lines.push(`| prefetch+hints at 50 ms / at 0 ms (goal ≥ 0.80) | ${fmt(get('cache, prefetch on + hints', 50) / get('cache, prefetch on + hints', 0), 2)} |`);
     lines.push(`| pattern-only prefetch at 50 ms / at 0 ms | ${fmt(get('cache, prefetch on (pattern only)', 50) / get('cache, prefetch on (pattern only)', 0), 2)} |`);
   }
-  lines.push(`| cold memory only (64 MiB) / raw GETs c=1 | ${fmt(get('cold, memory only, prefetch off', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
-  lines.push(`| cold memory only / raw GETs c=1, per round | ${paired('cold, memory only, prefetch off', 'raw GETs, concurrency 1')} |`);
-  lines.push(`| cold memory+SSD / raw GETs c=1 (overhead goal ≤ 10%) | ${fmt(get('cold, memory+SSD, prefetch off', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
-  lines.push(`| cold memory+SSD / raw GETs c=1, per round | ${paired('cold, memory+SSD, prefetch off', 'raw GETs, concurrency 1')} |`);
+  const ratio = (label: string, name: string): void => {
+    lines.push(`| ${label} / raw GETs c=1 | ${fmt(get(name, 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
+    lines.push(`| ${label} / raw GETs c=1, per round | ${paired(name, 'raw GETs, concurrency 1')} |`);
+  };
+  ratio('cold, memory only (64 MiB), read()', 'cold, memory only, read()');
+  ratio('cold, memory only, leases', 'cold, memory only, leases');
+  ratio('cold, memory+SSD, default admission, leases (overhead goal ≤ 10%)', 'cold, memory+SSD (default admission), leases');
+  ratio('cold, memory+SSD, admission always, leases (fills SSD)', 'cold, memory+SSD (admission always), leases');
   lines.push(`| warm SSD / raw GETs c=1 (goal ≥ 3×) | ${fmt(get('warm SSD, prefetch off', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
   lines.push(`| warm memory, reader copies / raw GETs c=1 | ${fmt(get('warm memory, reader copies each read', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);
   lines.push(`| warm memory / raw GETs c=1 (goal ≥ 10×) | ${fmt(get('warm memory (zero-copy reads)', 0) / get('raw GETs, concurrency 1', 0), 2)}× |`);

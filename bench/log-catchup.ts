@@ -7,10 +7,11 @@
  * rounds (default 3; each catch-up with a new, cold cache), and the ratio is of the medians, so a load
  * change on a shared machine hits both alike.
  *
- *   node bench/run.js log-catchup [--mib=256] [--repeat=3] [--backends=fs,minio] [--assemble] [--json]
+ *   node bench/run.js log-catchup [--mib=256] [--repeat=3] [--backends=fs,minio] [--assemble] [--no-lease] [--json]
  *
  * --assemble hides TieredCache.readParts from the log, so each read is copied into one buffer as before the
- * zero-copy read path (for A/B runs).
+ * zero-copy read path (for A/B runs); --no-lease reads without leases (every block a new buffer, as before
+ * recycled block buffers). By default the reader leases, as the Kafka fetch path does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,6 +26,8 @@ const TOTAL_MIB = Number(args.get('mib') ?? 256);
 const READ_BYTES = 8 * MiB;
 const REPEAT = Number(args.get('repeat') ?? 3);
 const ASSEMBLE = args.has('assemble');
+const LEASE = !args.has('no-lease') && !ASSEMBLE;
+const BLOCK_MIB = Number(args.get('block-mib') ?? 8); // the server's log cache block size (src/server/log-component.ts)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 async function fill(store: ObjectStore): Promise<number> {
@@ -47,7 +50,7 @@ const cpuNow = (): number => {
 };
 
 async function catchUp(store: ObjectStore, hw: number): Promise<{ seconds: number; bytes: number; cpu: number }> {
-  const cache = new TieredCache(store, { memoryBytes: 256 * MiB, logger: quiet });
+  const cache = new TieredCache(store, { memoryBytes: 256 * MiB, blockSize: BLOCK_MIB * MiB, logger: quiet });
   // --assemble: hide readParts, so every read is assembled into one buffer (the read path before zero-copy parts; A/B).
   const logCache = ASSEMBLE ? { read: cache.read.bind(cache), hint: cache.hint.bind(cache), put: cache.put.bind(cache), invalidate: cache.invalidate.bind(cache) } : cache;
   const log = await openTopicLog({ store, cache: logCache, logger: quiet, config: { compactionIntervalMs: 0, tailCacheBytes: 0 } });
@@ -56,14 +59,19 @@ async function catchUp(store: ObjectStore, hw: number): Promise<{ seconds: numbe
   let offset = 0;
   let bytes = 0;
   while (offset < hw) {
-    const r = await log.read('bench', 'c', 0, offset, { maxBytes: READ_BYTES });
+    // leased, as the Kafka fetch path reads: the batches' blocks are released once looked at (as after the socket
+    // write of a fetch response), so evicted blocks' buffers are reused (--no-lease: views with no end of life)
+    const r = await log.read('bench', 'c', 0, offset, { maxBytes: READ_BYTES, lease: LEASE });
     for (const b of r.batches) bytes += b.length;
     const last = r.batches[r.batches.length - 1]!;
     offset = Number(last.readBigInt64BE(0)) + last.readInt32BE(23) + 1;
+    r.release?.();
   }
   const seconds = (performance.now() - start) / 1000;
   const cpu = cpuNow() - cpu0;
   await log.close();
+  const b = cache.stats().buffers;
+  process.stderr.write(`    catch-up block buffers: reused ${b.reused}, allocated ${b.allocated}\n`);
   await cache.close();
   return { seconds, bytes, cpu };
 }
@@ -122,7 +130,7 @@ async function main(): Promise<void> {
   const report = { bench: 'log-catchup', machine: machine(), loadavg: loadAvg(), mib: TOTAL_MIB, readBytes: READ_BYTES, repeat: REPEAT, assemble: ASSEMBLE, rows };
   if (args.has('json')) console.log(JSON.stringify(report, null, 2));
   else {
-    console.log(`log-catchup — ${report.machine}; load ${report.loadavg}; ${TOTAL_MIB} MiB, ${READ_BYTES / MiB} MiB reads, cold cache${ASSEMBLE ? ', --assemble' : ''}; medians of ${REPEAT} interleaved rounds (rounds: raw/catch-up MiB/s; cpuSecPerGiB: median CPU seconds of this process per GiB, raw/catch-up)`);
+    console.log(`log-catchup — ${report.machine}; load ${report.loadavg}; ${TOTAL_MIB} MiB, ${READ_BYTES / MiB} MiB reads, cold cache${ASSEMBLE ? ', --assemble' : LEASE ? ', leased reads' : ', --no-lease'}; medians of ${REPEAT} interleaved rounds (rounds: raw/catch-up MiB/s; cpuSecPerGiB: median CPU seconds of this process per GiB, raw/catch-up)`);
     console.table(rows);
   }
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
