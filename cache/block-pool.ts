@@ -22,18 +22,16 @@ export class PooledBlock {
 
 export class BlockPool {
   private readonly free: Buffer[] = [];
-  /** Whether the last take() reused a buffer (false: it allocated one). */
-  lastReused = false;
 
   constructor(
     readonly size: number,
     private readonly maxFree: number,
   ) {}
 
-  take(): Buffer {
+  /** A free buffer (reused: true) or a new one. */
+  take(): { buf: Buffer; reused: boolean } {
     const b = this.free.pop();
-    this.lastReused = b !== undefined;
-    return b ?? Buffer.allocUnsafeSlow(this.size);
+    return b ? { buf: b, reused: true } : { buf: Buffer.allocUnsafeSlow(this.size), reused: false };
   }
 
   /** Back into the pool (dropped when the pool is full: the pool never holds more than maxFree buffers). */

@@ -38,7 +38,7 @@ export class TieredCache {
   private offerInto = true;
   private readonly admitAll: boolean;
   /** Blocks fetched once and not written to SSD (second-miss admission), oldest first. */
-  private readonly seen = new Map<string, true>();
+  private readonly seen = new Set<string>();
   private readonly seenMax: number;
   private readonly c = { hitsMemory: 0, hitsSsd: 0, misses: 0, gets: 0, getBytes: 0, inflightBytes: 0, prefetchInflightBytes: 0, notAdmitted: 0, reused: 0, allocated: 0 };
   private readonly p = { issued: 0, used: 0, wasted: 0, late: 0, unreadBytes: 0 };
@@ -156,7 +156,7 @@ export class TieredCache {
   put(obj: ObjectRef, body: Buffer): void {
     if (body.length !== obj.size) throw new CacheError('STRATA_ERR_INVALID_RANGE', `put of ${obj.key}: body has ${body.length} bytes, ObjectRef says ${obj.size}`);
     for (const b of blocksFor(obj, 0, obj.size, this.blockSize)) {
-      const pooled = b.length === this.blockSize ? this.newPooled(this.pool.take(), this.pool.lastReused) : undefined;
+      const pooled = b.length === this.blockSize ? this.newPooled(this.pool.take()) : undefined;
       const data = pooled ? pooled.buf : Buffer.allocUnsafe(b.length);
       body.copy(data, 0, b.offset, b.offset + b.length);
       this.dropUnread(this.memory.get(b.id));
@@ -308,8 +308,8 @@ export class TieredCache {
     if (flight.signal.aborted) throw abortError(flight.signal);
     this.c.gets++;
     // a full block is read into a recycled buffer when the source can (no allocation in a steady scan)
-    const into = this.offerInto && b.length === this.blockSize ? this.pool.take() : undefined;
-    const intoReused = this.pool.lastReused;
+    const taken = this.offerInto && b.length === this.blockSize ? this.pool.take() : undefined;
+    const into = taken?.buf;
     let r: { body: Buffer; etag: string };
     try {
       r = await this.source.get(b.obj.key, { range: { offset: b.offset, length: b.length }, ifMatch: b.obj.etag, signal: flight.signal, into });
@@ -327,7 +327,7 @@ export class TieredCache {
       throw new CacheError('STRATA_ERR_PRECONDITION_FAILED', `${b.obj.key} changed: expected etag ${b.obj.etag} and ${b.length} bytes, got etag ${r.etag} and ${r.body.length} bytes`, { key: b.obj.key });
     }
     this.c.getBytes += r.body.length;
-    const pooled = inInto ? this.newPooled(into!, intoReused) : undefined;
+    const pooled = inInto ? this.newPooled(taken!) : undefined;
     if (pooled) {
       // the fetch's own pin: held until every waiter has resumed and taken its pin (they run as microtasks
       // of this settlement; setImmediate runs after all of them)
@@ -339,17 +339,17 @@ export class TieredCache {
     return { data: r.body, tier: 'store', pooled };
   }
 
-  private newPooled(buf: Buffer, reused: boolean): PooledBlock {
-    if (reused) this.c.reused++;
+  private newPooled(taken: { buf: Buffer; reused: boolean }): PooledBlock {
+    if (taken.reused) this.c.reused++;
     else this.c.allocated++;
-    return new PooledBlock(buf);
+    return new PooledBlock(taken.buf);
   }
 
   /** Second-miss SSD admission: true the second time a block is fetched within the window. */
   private admit(id: string): boolean {
     if (this.admitAll || this.seen.delete(id)) return true;
-    this.seen.set(id, true);
-    if (this.seen.size > this.seenMax) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.add(id);
+    if (this.seen.size > this.seenMax) this.seen.delete(this.seen.values().next().value as string);
     this.c.notAdmitted++;
     return false;
   }

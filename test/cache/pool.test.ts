@@ -4,27 +4,13 @@
  * leases allocates (almost) nothing in the steady state. The source is the real FsStore, which reads into the
  * recycled buffer it is offered.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TieredCache, type ObjectRef, type TieredCacheOptions } from '../../cache/index.js';
 import { FsStore } from '../../src/store/fs.js';
-import { InstrumentedSource, contentOf } from './support.js';
+import { InstrumentedSource, contentOf, perTest } from './support.js';
 
 const BS = 4096;
-const dirs: string[] = [];
-const caches: TieredCache[] = [];
-afterEach(async () => {
-  for (const c of caches.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'strata-pool-'));
-  dirs.push(d);
-  return d;
-}
+const { tempDir, track } = perTest('strata-pool-');
 
 async function setup(blocks: number, options: TieredCacheOptions = {}) {
   const store = new FsStore({ dir: tempDir() });
@@ -33,9 +19,7 @@ async function setup(blocks: number, options: TieredCacheOptions = {}) {
   const ref: ObjectRef = { key: 'big', etag, size: body.length };
   const source = new InstrumentedSource(store);
   const make = (o: TieredCacheOptions = options): TieredCache => {
-    const c = new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, prefetch: { enabled: false }, ...o });
-    caches.push(c);
-    return c;
+    return track(new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, prefetch: { enabled: false }, ...o }));
   };
   /** The expected bytes of block i. */
   const block = (i: number): Buffer => body.subarray(i * BS, (i + 1) * BS);
@@ -117,8 +101,7 @@ describe('recycled block buffers', () => {
       },
       head: async () => ({ size: ref.size, etag: ref.etag }),
     };
-    const a = new TieredCache(fast, { blockSize: BS, memoryBytes: BS, prefetch: { enabled: false }, ssd: { dir: ssd, bytes: 64 * BS, admission: 'always' } });
-    caches.push(a);
+    const a = track(new TieredCache(fast, { blockSize: BS, memoryBytes: BS, prefetch: { enabled: false }, ssd: { dir: ssd, bytes: 64 * BS, admission: 'always' } }));
     // memory holds one block: each one is evicted while its SSD write is queued or running, and the next
     // fetch wants a buffer at once
     for (let i = 0; i < 24; i++) {
@@ -153,8 +136,7 @@ describe('recycled block buffers', () => {
   it('a source that ignores the offered buffer still works (MemoryStore-like sources)', async () => {
     const { ref, make, block, source } = await setup(12);
     const ignoring = { get: (k: string, o: Parameters<typeof source.get>[1]) => source.get(k, { ...o, into: undefined }), head: (k: string) => source.head(k) };
-    const cache = new TieredCache(ignoring, { blockSize: BS, memoryBytes: 4 * BS, prefetch: { enabled: false } });
-    caches.push(cache);
+    const cache = track(new TieredCache(ignoring, { blockSize: BS, memoryBytes: 4 * BS, prefetch: { enabled: false } }));
     for (let i = 0; i < 12; i++) {
       const l = await cache.readLease(ref, i * BS, BS);
       expect(l.parts[0]!.equals(block(i))).toBe(true);

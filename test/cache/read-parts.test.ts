@@ -1,29 +1,19 @@
 /** readParts: a range as views of the cached blocks (no assembly copy), and read() built on it. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TieredCache, type ObjectRef } from '../../cache/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { InstrumentedSource } from './support.js';
+import { InstrumentedSource, perTest } from './support.js';
 
 const BS = 1000;
-const dirs: string[] = [];
-const caches: TieredCache[] = [];
-afterEach(async () => {
-  for (const c of caches.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, track } = perTest('strata-parts-');
 
 async function setup(ssd: boolean): Promise<{ cache: TieredCache; source: InstrumentedSource; obj: ObjectRef; body: Buffer; dir: string }> {
   const store = new MemoryStore();
   const body = Buffer.from(Array.from({ length: 4500 }, (_, i) => (i * 7 + 3) & 0xff));
   const { etag } = await store.put('o', body);
   const source = new InstrumentedSource(store);
-  const dir = mkdtempSync(join(tmpdir(), 'strata-parts-'));
-  dirs.push(dir);
-  const cache = new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: ssd ? { dir, bytes: 64 * BS, admission: 'always' } : undefined });
-  caches.push(cache);
+  const dir = tempDir();
+  const cache = track(new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: ssd ? { dir, bytes: 64 * BS, admission: 'always' } : undefined }));
   return { cache, source, obj: { key: 'o', etag, size: body.length }, body, dir };
 }
 
@@ -65,8 +55,7 @@ describe('readParts from a warm SSD tier', () => {
     const { cache, obj, body, dir, source } = await setup(true);
     await cache.readParts(obj, 0, body.length);
     await cache.flush();
-    const warm = new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: { dir, bytes: 64 * BS, admission: 'always' } });
-    caches.push(warm);
+    const warm = track(new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { enabled: false }, ssd: { dir, bytes: 64 * BS, admission: 'always' } }));
     const gets = source.gets;
     const parts = await warm.readParts(obj, 500, 3000);
     expect(parts).toHaveLength(4);

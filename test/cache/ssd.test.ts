@@ -1,26 +1,13 @@
 /** SSD tier: restart rebuild, corrupt blocks, torn temp files, full or unwritable disks. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TieredCache, type CacheLogger, type ObjectRef } from '../../cache/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import { InstrumentedSource, blockFiles, contentOf, dirBytes } from './support.js';
+import { InstrumentedSource, blockFiles, contentOf, dirBytes, perTest } from './support.js';
 
 const BS = 64 * 1024;
-const dirs: string[] = [];
-const caches: TieredCache[] = [];
-
-afterEach(async () => {
-  for (const c of caches.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'strata-ssd-'));
-  dirs.push(d);
-  return d;
-}
+const { tempDir, track } = perTest('strata-ssd-');
 
 async function fixture(blocks = 4) {
   const store = new MemoryStore();
@@ -31,9 +18,7 @@ async function fixture(blocks = 4) {
   const warnings: Array<{ obj: object; msg?: string }> = [];
   const logger: CacheLogger = { warn: (obj, msg) => warnings.push({ obj, msg }), info: () => {}, debug: () => {} };
   const open = (dir: string, bytes = 64 * BS, admission: 'always' | 'second-miss' = 'always'): TieredCache => {
-    const c = new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir, bytes, admission }, logger });
-    caches.push(c);
-    return c;
+    return track(new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir, bytes, admission }, logger }));
   };
   return { store, body, ref, source, open, warnings };
 }
@@ -77,8 +62,7 @@ describe('SSD tier', () => {
     expect(source.gets).toBe(0);
     expect(a.stats().hits.ssd).toBe(5);
     // the default when admission is not given
-    const d = new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir: tempDir(), bytes: 64 * BS } });
-    caches.push(d);
+    const d = track(new TieredCache(source, { blockSize: BS, memoryBytes: 16 * BS, ssd: { dir: tempDir(), bytes: 64 * BS } }));
     await d.read(ref, 0, ref.size);
     expect(d.stats().ssd.notAdmitted).toBe(5);
   });

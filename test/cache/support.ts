@@ -2,9 +2,32 @@
  * Helpers for the cache tests: an instrumented BlockSource wrapper (counts GETs, adds abortable latency,
  * records aborts, can fail) and deterministic object contents.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BlockSource } from '../../cache/index.js';
+import { afterEach } from 'vitest';
+import type { BlockSource, TieredCache } from '../../cache/index.js';
+
+/** Temp directories and caches of a test file: after each test the caches are closed and the directories removed. */
+export function perTest(prefix: string): { tempDir(): string; track<C extends TieredCache>(c: C): C } {
+  const dirs: string[] = [];
+  const caches: TieredCache[] = [];
+  afterEach(async () => {
+    for (const c of caches.splice(0)) await c.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tempDir: () => {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    track: (c) => {
+      caches.push(c);
+      return c;
+    },
+  };
+}
 
 type GetOpts = Parameters<BlockSource['get']>[1];
 

@@ -260,7 +260,7 @@ export class KafkaConnection {
         if (wrote) this.socket.uncork();
         this.socket.end();
         setTimeout(() => this.socket.destroy(), 1000).unref();
-        this.queue.length = 0;
+        for (const dropped of this.queue.splice(0)) dropped.afterWrite?.();
         return;
       }
     }
