@@ -20,13 +20,14 @@ const MAGIC = 0x53545242; // "STRB"
 const VERSION = 1;
 export const HEADER_FIXED = 24;
 
-export function encodeBlockFile(id: string, data: Buffer): Buffer[] {
+/** Header and data of the file of block `id`; `dataCrc` when the caller has already computed crc32(data). */
+export function encodeBlockFile(id: string, data: Buffer, dataCrc = crc32(data)): Buffer[] {
   const idBytes = Buffer.from(id, 'utf8');
   const header = Buffer.alloc(HEADER_FIXED + idBytes.length);
   header.writeUInt32BE(MAGIC, 0);
   header.writeUInt8(VERSION, 4);
   header.writeUInt32BE(data.length, 8);
-  header.writeUInt32BE(crc32(data), 12);
+  header.writeUInt32BE(dataCrc, 12);
   header.writeUInt32BE(idBytes.length, 16);
   idBytes.copy(header, HEADER_FIXED);
   header.writeUInt32BE(crc32(idBytes, crc32(header.subarray(0, 20))), 20);
@@ -37,18 +38,25 @@ export function encodedSize(id: string, dataLength: number): number {
   return HEADER_FIXED + Buffer.byteLength(id, 'utf8') + dataLength;
 }
 
-/** The block data, or a reason why the file must not be served. */
-export function decodeBlockFile(id: string, file: Buffer): { data: Buffer } | { corrupt: string } {
-  if (file.length < HEADER_FIXED) return { corrupt: 'short header' };
-  if (file.readUInt32BE(0) !== MAGIC) return { corrupt: 'bad magic' };
-  if (file.readUInt8(4) !== VERSION) return { corrupt: 'unknown version' };
-  const dataLength = file.readUInt32BE(8);
-  const idLength = file.readUInt32BE(16);
-  if (HEADER_FIXED + idLength + dataLength !== file.length) return { corrupt: 'length mismatch' };
-  const idBytes = file.subarray(HEADER_FIXED, HEADER_FIXED + idLength);
-  if (crc32(idBytes, crc32(file.subarray(0, 20))) !== file.readUInt32BE(20)) return { corrupt: 'header checksum' };
-  if (idBytes.toString('utf8') !== id) return { corrupt: 'block id mismatch' };
-  const data = file.subarray(HEADER_FIXED + idLength);
-  if (crc32(data) !== file.readUInt32BE(12)) return { corrupt: 'data checksum' };
-  return { data };
+/** Bytes before the data in the file of block `id`. */
+export function headerSize(id: string): number {
+  return HEADER_FIXED + Buffer.byteLength(id, 'utf8');
+}
+
+/**
+ * Checks a block file read as two parts: its header (exactly headerSize(id) bytes) and its data (the rest of
+ * the file). Undefined when the block may be served, else the reason why not. `dataCrc`: crc32(data), when
+ * the caller has computed it.
+ */
+export function checkBlockFile(id: string, header: Buffer, data: Buffer, dataCrc?: number): string | undefined {
+  if (header.length < HEADER_FIXED) return 'short header';
+  if (header.readUInt32BE(0) !== MAGIC) return 'bad magic';
+  if (header.readUInt8(4) !== VERSION) return 'unknown version';
+  const idLength = header.readUInt32BE(16);
+  if (HEADER_FIXED + idLength !== header.length || header.readUInt32BE(8) !== data.length) return 'length mismatch';
+  const idBytes = header.subarray(HEADER_FIXED);
+  if (crc32(idBytes, crc32(header.subarray(0, 20))) !== header.readUInt32BE(20)) return 'header checksum';
+  if (idBytes.toString('utf8') !== id) return 'block id mismatch';
+  if ((dataCrc ?? crc32(data)) !== header.readUInt32BE(12)) return 'data checksum';
+  return undefined;
 }

@@ -20,18 +20,38 @@ export class PooledBlock {
   constructor(readonly buf: Buffer) {}
 }
 
+/** Bound of the recycled-vs-escaped score: the pool adapts within this many blocks. */
+const SCORE_BOUND = 16;
+
 export class BlockPool {
   private readonly free: Buffer[] = [];
+  /** +1 per block recycled, -1 per block escaped, within ±SCORE_BOUND. */
+  private score = 0;
 
   constructor(
     readonly size: number,
     private readonly maxFree: number,
+    /**
+     * New buffers in SharedArrayBuffers, so a worker thread can read and checksum blocks in place
+     * (block-worker.ts), as long as blocks come back to the pool: a shared buffer costs ~4× a plain one to
+     * create (zeroed, fresh pages), which only pays when it is reused. While more blocks escape than come back
+     * (read()/readParts() readers), new buffers are plain.
+     */
+    private readonly shared = false,
   ) {}
 
   /** A free buffer (reused: true) or a new one. */
   take(): { buf: Buffer; reused: boolean } {
     const b = this.free.pop();
-    return b ? { buf: b, reused: true } : { buf: Buffer.allocUnsafeSlow(this.size), reused: false };
+    if (b) return { buf: b, reused: true };
+    return { buf: this.shared && this.score >= 0 ? Buffer.from(new SharedArrayBuffer(this.size)) : Buffer.allocUnsafeSlow(this.size), reused: false };
+  }
+
+  /** A view of b was handed out with no end of life: b is never reused. */
+  escape(b: PooledBlock): void {
+    if (b.escaped) return;
+    b.escaped = true;
+    this.score = Math.max(-SCORE_BOUND, this.score - 1);
   }
 
   /** Back into the pool (dropped when the pool is full: the pool never holds more than maxFree buffers). */
@@ -61,6 +81,7 @@ export class BlockPool {
   private maybeRecycle(b: PooledBlock): void {
     if (b.pins > 0 || b.resident || b.escaped) return;
     b.escaped = true; // never twice
+    this.score = Math.min(SCORE_BOUND, this.score + 1);
     this.give(b.buf);
   }
 }

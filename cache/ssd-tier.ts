@@ -10,9 +10,10 @@
  *   per error code, and writes pause for a few seconds.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeBlockFile, encodeBlockFile, encodedSize } from './block-file.js';
+import { checkBlockFile, encodeBlockFile, encodedSize, headerSize } from './block-file.js';
+import { IN_PLACE, type BlockIo } from './block-worker.js';
 import type { CacheLogger } from './types.js';
 
 const PAUSE_AFTER_ERROR_MS = 5_000;
@@ -39,6 +40,8 @@ export class SsdTier {
     readonly budget: number,
     private readonly maxPending: number,
     private readonly logger?: CacheLogger,
+    /** Reads and checksums blocks (a BlockWorker: off the event loop for blocks in shared memory). */
+    private readonly io: BlockIo = IN_PLACE,
   ) {}
 
   async open(): Promise<void> {
@@ -65,14 +68,22 @@ export class SsdTier {
     return this.index.has(fileName(id));
   }
 
-  /** The block's data, or undefined when absent or corrupt (a corrupt file is deleted). */
-  async read(id: string): Promise<Buffer | undefined> {
+  /**
+   * The block's data, or undefined when absent or corrupt (a corrupt file is deleted). One preadv reads the
+   * header and the data (in a worker thread, see block-worker.ts); the data lands in `into` when it has exactly the data's length (a recycled buffer),
+   * else in a new buffer. `into` may hold garbage afterwards when the result is undefined.
+   */
+  async read(id: string, into?: Buffer): Promise<Buffer | undefined> {
     const name = fileName(id);
     const size = this.index.get(name);
     if (size === undefined) return undefined;
-    let file: Buffer;
+    const headerLength = headerSize(id);
+    const dataLength = size - headerLength;
+    const data = into?.length === dataLength ? into : Buffer.allocUnsafe(Math.max(0, dataLength));
+    let corrupt: string | undefined;
     try {
-      file = await readFile(join(this.dir, name));
+      const r = await this.io.readBlock(join(this.dir, name), headerLength, data);
+      corrupt = r.bytesRead !== size || dataLength < 0 ? 'length mismatch' : checkBlockFile(id, r.header, data, r.crc);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.readErrors++;
@@ -81,10 +92,9 @@ export class SsdTier {
       this.forget(name);
       return undefined;
     }
-    const decoded = decodeBlockFile(id, file);
-    if ('corrupt' in decoded) {
+    if (corrupt) {
       this.corrupt++;
-      this.logger?.warn({ code: 'STRATA_ERR_CACHE_CORRUPT_BLOCK', file: name, reason: decoded.corrupt }, 'corrupt SSD cache block dropped; re-fetching');
+      this.logger?.warn({ code: 'STRATA_ERR_CACHE_CORRUPT_BLOCK', file: name, reason: corrupt }, 'corrupt SSD cache block dropped; re-fetching');
       this.forget(name);
       await unlink(join(this.dir, name)).catch(() => {});
       return undefined;
@@ -93,7 +103,7 @@ export class SsdTier {
       this.index.delete(name); // touch: move to the hot end
       this.index.set(name, size);
     }
-    return decoded.data;
+    return data;
   }
 
   /** Writes the block in the background; never throws. Resolves when done (or skipped). */
@@ -114,7 +124,7 @@ export class SsdTier {
       const tmp = join(this.dir, `${name}.${randomBytes(6).toString('hex')}.tmp`);
       await this.writeSlot();
       try {
-        const [header, body] = encodeBlockFile(id, data);
+        const [header, body] = encodeBlockFile(id, data, await this.io.crc(data));
         const fh = await open(tmp, 'wx');
         try {
           const total = header!.length + body!.length;

@@ -5,6 +5,7 @@
  */
 import { blocksFor, type BlockRef } from './block.js';
 import { BlockPool, PooledBlock } from './block-pool.js';
+import { BlockWorker, MIN_OFFLOAD } from './block-worker.js';
 import { CacheError, abortError } from './errors.js';
 import { Flight } from './flight.js';
 import { MemoryTier, type MemoryEntry } from './memory-tier.js';
@@ -34,6 +35,7 @@ export class TieredCache {
   private readonly pendingSsdWrites = new Set<Promise<void>>();
   private closed = false;
   private readonly pool: BlockPool;
+  private readonly worker: BlockWorker | undefined;
   /** false once the source ignored `into` (it cannot read into a recycled buffer): stop offering one. */
   private offerInto = true;
   private readonly admitAll: boolean;
@@ -56,7 +58,9 @@ export class TieredCache {
       (_id, entry) => this.onMemoryEvict(entry),
       (entry) => entry.pooled && this.pool.evicted(entry.pooled),
     );
-    this.pool = new BlockPool(this.blockSize, Math.max(2, Math.min(16, Math.floor(this.memoryBytes / this.blockSize / 8))));
+    // (blocks smaller than MIN_OFFLOAD are cheaper to read and checksum right here)
+    this.worker = options.ssd && options.ssd.worker !== false && this.blockSize >= MIN_OFFLOAD ? new BlockWorker(this.logger) : undefined;
+    this.pool = new BlockPool(this.blockSize, Math.max(2, Math.min(16, Math.floor(this.memoryBytes / this.blockSize / 8))), this.worker !== undefined);
     this.admitAll = options.ssd?.admission === 'always';
     this.seenMax = Math.max(1024, Math.ceil((2 * (options.ssd?.bytes ?? 0)) / this.blockSize));
     const pf = options.prefetch ?? {};
@@ -66,7 +70,7 @@ export class TieredCache {
     }
     this.ssdWriteThrough = options.ssd?.writeThrough ?? false;
     if (options.ssd) {
-      const ssd = new SsdTier(options.ssd.dir, options.ssd.bytes, options.ssd.maxPendingWrites ?? 32, this.logger);
+      const ssd = new SsdTier(options.ssd.dir, options.ssd.bytes, options.ssd.maxPendingWrites ?? 32, this.logger, this.worker);
       this.ssd = ssd;
       this.opened = ssd.open().catch((err: unknown) => {
         this.ssd = undefined;
@@ -100,7 +104,7 @@ export class TieredCache {
   async readParts(obj: ObjectRef, offset: number, length: number, opts: ReadOptions = {}): Promise<Buffer[]> {
     const { parts, held } = await this.acquire(obj, offset, length, opts);
     for (const p of held) {
-      p.escaped = true; // these views have no end of life: the buffer is never reused
+      this.pool.escape(p); // these views have no end of life: the buffer is never reused
       this.pool.unpin(p);
     }
     return parts;
@@ -221,6 +225,7 @@ export class TieredCache {
     for (const f of this.flights.values()) f.controller.abort(abortError());
     this.flights.clear();
     await this.flush();
+    await this.worker?.close();
     this.memory.clear();
   }
 
@@ -299,11 +304,16 @@ export class TieredCache {
   private async fetch(b: BlockRef, flight: Flight<Fetched>): Promise<Fetched> {
     await this.opened;
     if (this.ssd?.has(b.id)) {
-      const data = await this.ssd.read(b.id);
+      // a full block is read into a recycled buffer, as from the store
+      const taken = b.length === this.blockSize ? this.pool.take() : undefined;
+      const data = await this.ssd.read(b.id, taken?.buf);
       if (data && data.length === b.length) {
-        this.land(b, data, flight);
-        return { data, tier: 'ssd' };
+        const pooled = taken && data === taken.buf ? this.fetchedInto(taken) : undefined;
+        if (taken && !pooled) this.pool.give(taken.buf);
+        this.land(b, data, flight, pooled);
+        return { data, tier: 'ssd', pooled };
       }
+      if (taken) this.pool.give(taken.buf); // nobody saw it
     }
     if (flight.signal.aborted) throw abortError(flight.signal);
     this.c.gets++;
@@ -327,16 +337,21 @@ export class TieredCache {
       throw new CacheError('STRATA_ERR_PRECONDITION_FAILED', `${b.obj.key} changed: expected etag ${b.obj.etag} and ${b.length} bytes, got etag ${r.etag} and ${r.body.length} bytes`, { key: b.obj.key });
     }
     this.c.getBytes += r.body.length;
-    const pooled = inInto ? this.newPooled(taken!) : undefined;
-    if (pooled) {
-      // the fetch's own pin: held until every waiter has resumed and taken its pin (they run as microtasks
-      // of this settlement; setImmediate runs after all of them)
-      this.pool.pin(pooled);
-      setImmediate(() => this.pool.unpin(pooled));
-    }
+    const pooled = inInto ? this.fetchedInto(taken!) : undefined;
     this.land(b, r.body, flight, pooled);
     if (this.ssd && this.admit(b.id)) this.writeSsd(b.id, r.body, pooled);
     return { data: r.body, tier: 'store', pooled };
+  }
+
+  /**
+   * A block a fetch read into a pool buffer, with the fetch's own pin: held until every waiter has resumed and
+   * taken its pin (they run as microtasks of the fetch's settlement; setImmediate runs after all of them).
+   */
+  private fetchedInto(taken: { buf: Buffer; reused: boolean }): PooledBlock {
+    const pooled = this.newPooled(taken);
+    this.pool.pin(pooled);
+    setImmediate(() => this.pool.unpin(pooled));
+    return pooled;
   }
 
   private newPooled(taken: { buf: Buffer; reused: boolean }): PooledBlock {
