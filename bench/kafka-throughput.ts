@@ -4,7 +4,8 @@
  * in the same run on the same machine. Strata runs as a whole node (store → log → Kafka listener) on a
  * private MinIO (or --store=fs); Kafka on its local log dir.
  *
- *   node bench/run.js kafka-throughput [--records=1000000] [--size=1024] [--partitions=1] [--targets=kafka,strata] [--store=minio|fs] [--json]
+ *   node bench/run.js kafka-throughput [--records=1000000] [--size=1024] [--partitions=1] [--targets=kafka,strata] [--store=minio|fs]
+ *     [--strata-args="--wal-linger 20ms"] [--json]
  *
  * Jars first: mvn -q -f bench/kafka-peer/pom.xml dependency:copy-dependencies -DoutputDirectory=../../.cache/kafka/libs
  */
@@ -26,6 +27,8 @@ const TARGETS = (args.get('targets') ?? 'kafka,strata').split(',');
 const STORE = args.get('store') ?? 'minio';
 const PARTITIONS = Number(args.get('partitions') ?? 1);
 const PRODUCER_PROPS = ['linger.ms=5', 'batch.size=262144', 'compression.type=none'];
+/** --strata-args="--wal-linger 20ms …": extra `strata start` options for the Strata node (A/B of settings). */
+const STRATA_ARGS = (args.get('strata-args') ?? '').split(' ').filter(Boolean);
 
 interface Row {
   target: string;
@@ -61,6 +64,7 @@ async function strataRow(root: string): Promise<Row> {
   } else {
     argv.push('--store', 'fs');
   }
+  argv.push(...STRATA_ARGS);
   const node = await startNode(resolveConfig({ argv, env: {} }).config, pino({ level: 'warn' }));
   try {
     return await bench(`strata (${STORE})`, `127.0.0.1:${node.ports.kafka}`);
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const lines = [
     `Machine: ${machine}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
-    `Run: node bench/run.js kafka-throughput --records=${RECORDS} --size=${SIZE} --partitions=${PARTITIONS} --store=${STORE} (${((Date.now() - t0) / 1000).toFixed(0)} s); producer acks=all ${PRODUCER_PROPS.join(' ')}; ${PARTITIONS} partition(s)`,
+    `Run: node bench/run.js kafka-throughput --records=${RECORDS} --size=${SIZE} --partitions=${PARTITIONS} --store=${STORE}${STRATA_ARGS.length ? ` --strata-args="${STRATA_ARGS.join(' ')}"` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s); producer acks=all ${PRODUCER_PROPS.join(' ')}; ${PARTITIONS} partition(s)`,
     '',
     '| target | produce MB/s | produce rec/s | p50 ms | p99 ms | p99.9 ms | consume MB/s | consume fetch MB/s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -209,11 +209,19 @@ export class StrataTopicLog implements OpenedTopicLog {
   }
 
   async readRecords(ns: string, topic: string, partition: number, offset: number, options: ReadOptions & { maxRecords?: number } = {}): Promise<RecordsResult> {
-    const r = await this.read(ns, topic, partition, offset, options);
+    // Records are views of the batch bytes, which live on here (in HTTP responses, MQTT replays…): the cache
+    // blocks are leased only while the batches are copied out, so they can be recycled instead of escaping.
+    const r = await this.read(ns, topic, partition, offset, { ...options, lease: true });
+    let batches: Buffer[];
+    try {
+      batches = r.batches.map((b) => Buffer.from(b));
+    } finally {
+      r.release?.();
+    }
     const max = options.maxRecords ?? Infinity;
     const records = [];
     let next = offset;
-    outer: for (const b of r.batches) {
+    outer: for (const b of batches) {
       const { header, records: rs } = await decodeBatch(b, { verifyCrc: false });
       for (const rec of rs) {
         if (rec.offset < offset) continue;

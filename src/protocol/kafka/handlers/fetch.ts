@@ -76,7 +76,9 @@ async function waitForData(ctx: KafkaContext, ns: string, got: Got[], ms: number
     // fewer than min_bytes, and waiting on it would return at once)
     const polls = got
       .filter((g) => g.read !== undefined)
-      .map((g) => ctx.log.read(ns, g.w.topic!, g.w.partition, Math.max(g.w.offset, g.read!.highWatermark), { maxBytes: 1, maxWaitMs: ms, signal: ac.signal }).catch(() => undefined));
+      // leased and released at once: the probe only needs to know that data arrived, and an unleased read
+      // would mark the blocks it touches as escaped (never recycled)
+      .map((g) => ctx.log.read(ns, g.w.topic!, g.w.partition, Math.max(g.w.offset, g.read!.highWatermark), { maxBytes: 1, maxWaitMs: ms, signal: ac.signal, lease: true }).then((r) => r.release?.(), () => undefined));
     await Promise.race([...polls, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
   } finally {
     signal.removeEventListener('abort', onAbort);
