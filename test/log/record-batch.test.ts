@@ -5,6 +5,7 @@ import { murmur2, partitionForKey } from '../../src/log/murmur2.js';
 import { BATCH_HEADER_SIZE, decodeBatch, encodeBatch, iterateBatches, readBatchHeader, setBaseOffset, validateBatch } from '../../src/log/record-batch.js';
 import type { CompressionCodec, RecordInput } from '../../src/log/types.js';
 import { decodeWal, encodeWal } from '../../src/log/wal-format.js';
+import { crc32 } from 'node:zlib';
 import { createRequire } from 'node:module';
 
 const records: RecordInput[] = [
@@ -102,12 +103,37 @@ describe('WAL object format', () => {
     expect(index).toMatchObject({ epoch: 3, seq: 9, createdAt: 1234 });
     const c = index.chunks[0]!;
     expect(wal.body.subarray(dataStart + c.pos, dataStart + c.pos + c.len)).toEqual(data);
-    expect(crc32c(data)).toBe(c.crc);
+    expect(crc32(data)).toBe(c.crc32);
+    expect(c.crc).toBeUndefined();
     const bad = Buffer.from(wal.body);
     bad[dataStart] ^= 1;
     expect(() => decodeWal(bad, 'k')).toThrowError(/chunk checksum/);
     const badIndex = Buffer.from(wal.body);
     badIndex[20] ^= 1;
     expect(() => decodeWal(badIndex, 'k')).toThrowError(/checksum|JSON/);
+  });
+
+  it('reads objects written with CRC32C chunk checksums (before CRC-32), and checks them', () => {
+    const data = Buffer.from('older object');
+    // the layout of an object from before: the same, with `crc` = CRC32C in the chunk metadata
+    const index = { epoch: 1, seq: 2, createdAt: 3, chunks: [{ topicId: 't', ns: 'n', topic: 'x', partition: 0, baseOffset: 0, lastOffset: 0, maxTimestamp: 1, records: 1, pos: 0, len: data.length, crc: crc32c(data) }] };
+    const json = Buffer.from(JSON.stringify(index));
+    const head = Buffer.alloc(16);
+    head.write('STRATAWL', 0, 'ascii');
+    head.writeUInt32BE(1, 8);
+    head.writeUInt32BE(json.length, 12);
+    const body = Buffer.concat([head, json, data, Buffer.alloc(4)]);
+    body.writeUInt32BE(crc32c(body, 0, 0, 16 + json.length), body.length - 4);
+    expect(decodeWal(body).index.chunks[0]).toMatchObject({ crc: crc32c(data) });
+    const bad = Buffer.from(body);
+    bad[16 + json.length + 3] ^= 4;
+    expect(() => decodeWal(bad, 'k')).toThrowError(/chunk checksum/);
+    // neither checksum: refused
+    const none = { ...index, chunks: [{ ...index.chunks[0]!, crc: undefined }] };
+    const json2 = Buffer.from(JSON.stringify(none));
+    head.writeUInt32BE(json2.length, 12);
+    const body2 = Buffer.concat([head, json2, data, Buffer.alloc(4)]);
+    body2.writeUInt32BE(crc32c(body2, 0, 0, 16 + json2.length), body2.length - 4);
+    expect(() => decodeWal(body2, 'k')).toThrowError(/chunk checksum/);
   });
 });
