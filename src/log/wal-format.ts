@@ -54,11 +54,17 @@ export function encodeWal(epoch: number, seq: number, createdAt: number, chunks:
   const datas: Buffer[] = [];
   let pos = 0;
   for (const c of chunks) {
-    const data = c.data.length === 1 ? c.data[0]! : Buffer.concat(c.data);
+    // the chunk's pieces go into the body as they are (one copy of every byte, into the body)
+    let len = 0;
+    let crc = 0;
+    for (const d of c.data) {
+      crc = crc32(d, crc);
+      len += d.length;
+      datas.push(d);
+    }
     const { data: _ignored, ...rest } = c;
-    metas.push({ ...rest, pos, len: data.length, crc32: crc32(data) });
-    datas.push(data);
-    pos += data.length;
+    metas.push({ ...rest, pos, len, crc32: crc });
+    pos += len;
   }
   const index: WalIndex = { epoch, seq, createdAt, chunks: metas };
   const json = Buffer.from(JSON.stringify(index), 'utf8');

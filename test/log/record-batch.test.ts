@@ -116,7 +116,8 @@ describe('RecordBatch v2', () => {
 describe('WAL object format', () => {
   it('round-trips and detects corruption', () => {
     const data = Buffer.from('abcdef');
-    const wal = encodeWal(3, 9, 1234, [{ topicId: 't', ns: 'n', topic: 'x', partition: 0, baseOffset: 0, lastOffset: 0, maxTimestamp: 1, records: 1, data: [data] }]);
+    // the chunk arrives in pieces (one batch each): they are checksummed and laid out as one chunk
+    const wal = encodeWal(3, 9, 1234, [{ topicId: 't', ns: 'n', topic: 'x', partition: 0, baseOffset: 0, lastOffset: 0, maxTimestamp: 1, records: 1, data: [data.subarray(0, 2), data.subarray(2)] }]);
     const { index, dataStart } = decodeWal(wal.body);
     expect(index).toMatchObject({ epoch: 3, seq: 9, createdAt: 1234 });
     const c = index.chunks[0]!;
