@@ -11,6 +11,8 @@ whole shards with 8 threads and splits them into lines, Strata's iterator return
 
 Latency: Strata's mount source is wrapped in the seeded fault store (--mount-source-latency); the boto3 loop
 sleeps the same time before each GET, i.e. both pay it per request to the store.
+
+STRATA_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds node flags to the Strata process (profiling).
 """
 import argparse
 import json
@@ -50,7 +52,8 @@ def start_minio(tmp):
 
 
 def start_strata(tmp, endpoint, latency_ms):
-    args = ["node", str(ROOT / "bin" / "strata.js"), "start", "--http-port", "0", "--mqtt-port", "0", "--kafka-port", "0",
+    # STRATA_BENCH_NODE_ARGS: extra node flags for the Strata process (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
+    args = ["node", *os.environ.get("STRATA_BENCH_NODE_ARGS", "").split(), str(ROOT / "bin" / "strata.js"), "start", "--http-port", "0", "--mqtt-port", "0", "--kafka-port", "0",
             "--data-dir", str(tmp / f"strata-{latency_ms}"), "--s3-endpoint", endpoint, "--s3-access-key-id", "minioadmin",
             "--s3-secret-access-key", "minioadmin", "--mount-source-latency", f"{latency_ms}ms", "--mount-cache-memory", "2GiB", "--log-level", "info"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRATA_")}
