@@ -268,3 +268,42 @@ describe('store failures', () => {
     }
   });
 });
+
+describe('an open connection keeps no parser between packets', () => {
+  const parserOf = (): unknown => (([...tb.server.connections][0] as unknown as { parser?: unknown }).parser);
+
+  it('drops it after CONNACK, rebuilds it for a split packet or a non-hot packet, and drops it again', async () => {
+    const c = await open('lean', 5);
+    const sub = rawClient(tb.server, 5);
+    clients.push(sub);
+    sub.send(connectPacket('lean-sub', 5));
+    await sub.next('connack');
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lean/#', qos: 1 }] });
+    await sub.next('suback');
+    expect(tb.server.connections.size).toBe(2);
+    expect(parserOf()).toBeUndefined(); // the first connection is 'lean': idle after CONNACK
+    // nor does its session hold any collection yet (subscriptions, queue, in-flight window, QoS 2 ids)
+    const session = [...tb.server.connections][0]!.session as unknown as Record<string, unknown>;
+    expect([session.subs, session.queued, session.flights, session.qos2]).toEqual([undefined, undefined, undefined, undefined]);
+    // a PUBLISH split across two writes: the first half leaves a partial packet in a (new) parser
+    const pub = mqtt.generate({ cmd: 'publish', topic: 'lean/a', payload: Buffer.from('split across chunks'), qos: 1, messageId: 7, retain: false, dup: false }, { protocolVersion: 5 });
+    c.send(pub.subarray(0, 5));
+    await sleep(20);
+    expect(parserOf()).toBeDefined();
+    c.send(pub.subarray(5));
+    expect(((await c.next('puback')) as mqtt.IPubackPacket).messageId).toBe(7);
+    expect(((await sub.next('publish')) as mqtt.IPublishPacket).payload.toString()).toBe('split across chunks');
+    expect(parserOf()).toBeUndefined();
+    // packets the hot-path decoder does not take (PINGREQ, SUBSCRIBE) still work, and leave no parser
+    c.send({ cmd: 'pingreq' });
+    await c.next('pingresp');
+    c.send({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'x/+', qos: 0 }], properties: { subscriptionIdentifier: 3 } });
+    await c.next('suback');
+    expect(parserOf()).toBeUndefined();
+    // a v5 property on a rebuilt parser: the protocol version survived the rebuild
+    c.send({ cmd: 'publish', topic: 'lean/b', payload: Buffer.from('v5'), qos: 0, retain: false, dup: false, properties: { contentType: 'text/plain', userProperties: { k: 'v' } } });
+    const got = (await sub.next('publish')) as mqtt.IPublishPacket;
+    expect(got.properties?.contentType).toBe('text/plain');
+    expect(got.properties?.userProperties).toEqual({ k: 'v' });
+  });
+});

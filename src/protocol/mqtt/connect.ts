@@ -55,7 +55,7 @@ function willOf(p: IConnectPacket, clientId: string): { message: Message; delay:
 export async function handleConnect(c: MqttConnection, p: IConnectPacket): Promise<void> {
   const { limits, broker, authenticator, authorizer } = c.ctx;
   c.version = (p.protocolVersion ?? 4) as 3 | 4 | 5;
-  (c as unknown as { parser: { settings: { protocolVersion: number } } }).parser.settings.protocolVersion = c.version;
+  c.setParserVersion(c.version);
   const props = p.properties ?? {};
   const clean = p.clean !== false;
   let clientId = p.clientId ?? '';

@@ -16,7 +16,8 @@ import { encodeV4, encodeV5, type V5Outbound } from './outbound.js';
 import { handleConnect, rejectUnsupportedVersion } from './connect.js';
 import { handlePublish, handlePubrel, handleAck } from './inbound.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe.js';
-import { createParser } from './parser.js';
+import { createParser, parserIdle } from './parser.js';
+import { decodeHot } from './fast-parse.js';
 
 const NO_ALIASES: ReadonlyMap<string, number> = new Map();
 
@@ -73,7 +74,12 @@ export class MqttConnection implements SessionLink {
   ackChain: Promise<void> | undefined;
   ctlChain: Promise<void> | undefined;
   private pending: Packet[] | undefined;
-  private readonly parser = createParser();
+  /**
+   * mqtt-packet's parser, only while it is needed: for CONNECT, for packets the hot-path decoder does not
+   * take, and for a packet split across chunks. An open connection drops it as soon as it holds no partial
+   * packet, so an idle connection keeps none (~0.6 KiB each: parser, packet, buffer list, bound closures).
+   */
+  private parser: mqtt.Parser | undefined = this.newParser();
   private corked = false;
   private connectTimer: NodeJS.Timeout | undefined;
   willSent = true;
@@ -84,8 +90,6 @@ export class MqttConnection implements SessionLink {
   private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly stream: Duplex, readonly ctx: ConnectionContext, readonly remote: { address?: string; loopback: boolean; cn?: string }) {
-    this.parser.on('packet', (p: Packet) => this.onPacket(p));
-    this.parser.on('error', (err: Error) => this.onParseError(err));
     stream.on('data', (buf: Buffer) => this.onData(buf));
     stream.on('error', () => this.onClosed());
     stream.on('close', () => this.onClosed());
@@ -102,20 +106,45 @@ export class MqttConnection implements SessionLink {
     return this.session?.clientId;
   }
 
+  private newParser(): mqtt.Parser {
+    const parser = createParser(this.state === 'new' ? undefined : this.version);
+    parser.on('packet', (p: Packet) => this.onPacket(p));
+    parser.on('error', (err: Error) => this.onParseError(err));
+    return parser;
+  }
+
+  /** The protocol version is known (CONNECT): later packets are parsed as that version. */
+  setParserVersion(version: number): void {
+    if (this.parser) (this.parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = version;
+  }
+
   private onData(buf: Buffer): void {
     if (this.state === 'closed') return;
     this.seen = true;
     this.ctx.metrics.bytes('in', buf.length);
     try {
-      this.parser.parse(buf);
+      let o = 0;
+      if (!this.parser) {
+        // open and between packets: complete hot packets need no parser
+        while (o < buf.length && this.state === 'open') {
+          const d = decodeHot(buf, o, this.version);
+          if (!d) break;
+          o += d.size;
+          this.onPacket(d.packet);
+        }
+        if (o === buf.length || this.closed) return;
+      }
+      const parser = (this.parser ??= this.newParser());
+      parser.parse(o === 0 ? buf : buf.subarray(o));
+      // reject an oversized packet as soon as its length is known, before buffering it [MQTT-3.2.2-15]
+      const len = (parser as unknown as { packet: { length: number } }).packet.length;
+      if (len > this.ctx.limits.maxPacketSize) return this.protocolClose(RC.PACKET_TOO_LARGE, 'packet too large');
+      if (this.state === 'open' && this.parser === parser && parserIdle(parser)) this.parser = undefined;
     } catch (err) {
       // a handler bug must cost one connection, never the process
       this.ctx.logger.error({ err, clientId: this.clientId }, 'mqtt packet handling failed');
       return this.protocolClose(RC.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
     }
-    // reject an oversized packet as soon as its length is known, before buffering it [MQTT-3.2.2-15]
-    const len = (this.parser as unknown as { packet: { length: number } }).packet.length;
-    if (len > this.ctx.limits.maxPacketSize) this.protocolClose(RC.PACKET_TOO_LARGE, 'packet too large');
   }
 
   private onParseError(err: Error): void {
@@ -157,6 +186,7 @@ export class MqttConnection implements SessionLink {
     const queued = this.pending;
     this.pending = undefined;
     if (queued) for (const p of queued) if (this.state === 'open') this.dispatch(p);
+    if (this.parser && parserIdle(this.parser)) this.parser = undefined; // most clients send nothing more for a while
     if (this.state === 'open') this.stream.resume();
   }
 

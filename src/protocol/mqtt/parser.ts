@@ -7,6 +7,7 @@
  * PUBLISH and PUBACK/PUBREC/PUBREL/PUBCOMP packets at the start of a chunk are decoded by `decodeHot`
  * (fast-parse.ts), without the BufferList and state machine; the first packet it does not take and
  * everything after it go to mqtt-packet as before, so packet order and error handling are unchanged.
+ * (A connection keeps no parser at all between packets once it is open: see MqttConnection.onData.)
  */
 import { createRequire } from 'node:module';
 import mqtt from 'mqtt-packet';
@@ -24,8 +25,14 @@ interface ParserInternals {
   _stateCounter: number;
 }
 
-export function createParser(): mqtt.Parser {
-  const parser = mqtt.parser({});
+/** Whether a parser holds no part of a packet (it can be dropped without losing input). */
+export function parserIdle(parser: mqtt.Parser): boolean {
+  const p = parser as unknown as ParserInternals;
+  return p._list.length === 0 && p._stateCounter === 0 && !p.error;
+}
+
+export function createParser(protocolVersion?: number): mqtt.Parser {
+  const parser = mqtt.parser(protocolVersion === undefined ? {} : { protocolVersion });
   const p = parser as unknown as ParserInternals;
   const original = p._resetState.bind(parser);
   p._resetState = function resetState(): void {
