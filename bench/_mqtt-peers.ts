@@ -56,7 +56,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
 export async function startStrataPeer(): Promise<Peer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'strata.js'), 'start', '--mqtt-port', String(port), '--http-port', '0', '--kafka-port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--mqtt-sys-interval', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // STRATA_BENCH_NODE_ARGS: extra node flags for the broker (e.g. --trace-gc, --cpu-prof --cpu-prof-dir=/tmp/prof)
+  const nodeArgs = (process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'strata.js'), 'start', '--mqtt-port', String(port), '--http-port', '0', '--kafka-port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--mqtt-sys-interval', '0'], { stdio: ['ignore', nodeArgs.length ? 'inherit' : 'ignore', 'inherit'] });
   await waitPort(port, child, 'strata');
   return { name: 'strata', port, pid: child.pid!, stop: stopper(child) };
 }
