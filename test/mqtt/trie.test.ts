@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { RetainedStore } from '../../src/broker/mqtt/retained.js';
 import { isValidTopicFilter, parseShared, topicMatches } from '../../src/broker/mqtt/topic.js';
 import { SubscriptionTrie } from '../../src/broker/mqtt/trie.js';
+import { route } from '../../src/broker/mqtt/router.js';
+import type { Session } from '../../src/broker/mqtt/session.js';
+import type { Message, Subscription } from '../../src/broker/mqtt/types.js';
 
 const level = fc.constantFrom('a', 'b', 'c', '', '$x');
 const topic = fc.array(level, { minLength: 1, maxLength: 4 }).map((l) => l.join('/'));
@@ -47,6 +50,62 @@ describe('topic rules', () => {
       }),
       { numRuns: 300, seed: 1 },
     );
+  });
+
+  it('route() merges overlapping subscriptions into one target per session (max QoS, every subscription id), for few and many sessions', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ client: fc.integer({ min: 0, max: 20 }), filter, qos: fc.constantFrom(0, 1, 2), id: fc.integer({ min: 0, max: 5 }) }), { maxLength: 40 }),
+        topic,
+        (subs, t) => {
+          const trie = new SubscriptionTrie<Subscription>();
+          const sessions = new Map<string, Session>();
+          const added = new Map<string, Subscription>(); // (client, filter) → the subscription that stands
+          for (const x of subs) {
+            const clientId = `c${x.client}`;
+            if (!sessions.has(clientId)) sessions.set(clientId, { clientId, ended: false, connected: true } as unknown as Session);
+            const sub: Subscription = { filter: x.filter, qos: x.qos as 0 | 1 | 2, noLocal: false, retainAsPublished: false, retainHandling: 0, ...(x.id ? { subscriptionId: x.id } : {}) };
+            trie.add(x.filter, clientId, sub);
+            added.set(`${clientId}\u0000${x.filter}`, sub);
+          }
+          const message = { topic: t, qos: 2, retain: false } as unknown as Message;
+          const targets = route(trie, sessions, message);
+          const want = new Map<string, { qos: number; ids: number[] }>();
+          for (const [k, sub] of added) {
+            if (!topicMatches(sub.filter, t)) continue;
+            const clientId = k.split('\u0000')[0]!;
+            const w = want.get(clientId) ?? { qos: 0, ids: [] };
+            w.qos = Math.max(w.qos, sub.qos);
+            if (sub.subscriptionId) w.ids.push(sub.subscriptionId);
+            want.set(clientId, w);
+          }
+          expect(targets.map((x) => x.session.clientId).sort()).toEqual([...want.keys()].sort());
+          for (const x of targets) {
+            const w = want.get(x.session.clientId)!;
+            expect(x.qos).toBe(w.qos);
+            expect([...(x.subscriptionIds ?? [])].sort()).toEqual([...w.ids].sort());
+          }
+        },
+      ),
+      { numRuns: 400, seed: 7 },
+    );
+  });
+
+  it('route() with many matching sessions (past the array search): still one target each', () => {
+    const trie = new SubscriptionTrie<Subscription>();
+    const sessions = new Map<string, Session>();
+    for (let i = 0; i < 12; i++) {
+      const clientId = `s${i}`;
+      sessions.set(clientId, { clientId, ended: false, connected: true } as unknown as Session);
+      trie.add('#', clientId, { filter: '#', qos: 0, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: 1 });
+      trie.add('a/+', clientId, { filter: 'a/+', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: 2 });
+    }
+    const targets = route(trie, sessions, { topic: 'a/b', qos: 2, retain: false } as unknown as Message);
+    expect(targets.map((t) => t.session.clientId).sort()).toEqual([...sessions.keys()].sort());
+    for (const t of targets) {
+      expect(t.qos).toBe(1);
+      expect([...t.subscriptionIds!].sort()).toEqual([1, 2]);
+    }
   });
 
   it('the retained store returns exactly the matching topics', () => {

@@ -43,7 +43,15 @@ function pickShared(group: SharedGroup<Subscription>, sessions: Map<string, Sess
 /** Computes where `message` goes; the caller delivers (possibly after making it durable). */
 export function route(trie: SubscriptionTrie<Subscription>, sessions: Map<string, Session>, message: Message): Target[] {
   const targets: Target[] = [];
+  // a session's overlapping subscriptions merge into one target; few targets are searched in the array
+  // (no Map per routed message: most messages match one or two subscriptions), many through a Map
   let byClient: Map<string, Target> | undefined;
+  let plain = 0;
+  const find = (clientId: string): Target | undefined => {
+    if (byClient) return byClient.get(clientId);
+    for (const t of targets) if (!t.shared && t.session.clientId === clientId) return t;
+    return undefined;
+  };
   trie.match(message.topic, {
     sub(clientId, sub) {
       if (sub.noLocal && clientId === message.origin) return; // [MQTT-3.8.3-3]
@@ -51,12 +59,12 @@ export function route(trie: SubscriptionTrie<Subscription>, sessions: Map<string
       if (!session) return;
       const qos = minQos(message.qos, sub.qos); // [MQTT-3.8.4-8]
       const retain = sub.retainAsPublished ? message.retain : false;
-      byClient ??= new Map();
-      const t = byClient.get(clientId);
+      const t = find(clientId);
       if (!t) {
         const nt: Target = { session, qos, retain, subscriptionIds: sub.subscriptionId ? [sub.subscriptionId] : undefined };
-        byClient.set(clientId, nt);
         targets.push(nt);
+        if (byClient) byClient.set(clientId, nt);
+        else if (++plain > 8) byClient = new Map(targets.filter((x) => !x.shared).map((x) => [x.session.clientId, x]));
         return;
       }
       if (qos > t.qos) t.qos = qos;
