@@ -7,7 +7,7 @@ import mqtt from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/broker/mqtt/session.js';
 import type { Message, MessageProperties } from '../../src/broker/mqtt/types.js';
-import { encodeV5, type V5Outbound } from '../../src/protocol/mqtt/outbound.js';
+import { encodeV4, encodeV5, type V5Outbound } from '../../src/protocol/mqtt/outbound.js';
 
 /** What encodeV5 replaced: mqtt-packet's generate with the same property object. */
 function reference(d: Delivery, packetId: number, dup: boolean, out: V5Outbound, now: number): Buffer {
@@ -115,5 +115,45 @@ describe('encodeV5', () => {
       expect(mine.toString('hex'), `case ${i}`).toBe(ref.toString('hex'));
       parse(mine);
     }
+  });
+});
+
+describe('encodeV4 (per-message cache)', () => {
+  it('every delivery of a message matches mqtt-packet, and a buffer already handed out never changes', () => {
+    const r = rng(7);
+    for (let i = 0; i < 300; i++) {
+      const message: Message = { topic: `t/${i}/${'x'.repeat(Math.floor(r() * 200))}`, payload: Buffer.from('p'.repeat(Math.floor(r() * 300))), qos: 2, retain: false };
+      const handed: Array<{ buf: Buffer; hex: string }> = [];
+      // several deliveries of one message: different versions, QoS, RETAIN, packet ids and DUP flags
+      for (let j = 0; j < 6; j++) {
+        const version = r() < 0.3 ? 3 : 4;
+        const qos = [0, 1, 2][Math.floor(r() * 3)] as 0 | 1 | 2;
+        const retain = r() < 0.3;
+        const id = 1 + Math.floor(r() * 65535);
+        const dup = qos > 0 && r() < 0.4;
+        const d: Delivery = { message, qos, retain };
+        const mine = encodeV4(d, id, dup, version);
+        const ref = mqtt.generate({ cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain, dup, messageId: qos > 0 ? id : undefined } as mqtt.IPublishPacket, { protocolVersion: version });
+        expect(mine.toString('hex'), `case ${i}.${j}`).toBe(ref.toString('hex'));
+        handed.push({ buf: mine, hex: mine.toString('hex') });
+      }
+      for (const h of handed) expect(h.buf.toString('hex')).toBe(h.hex);
+      // a copy with another topic (spread keeps the cached entry) is encoded for its own topic
+      const moved: Message = { ...message, topic: 'moved/elsewhere' };
+      const again = encodeV4({ message: moved, qos: 1, retain: false }, 9, false, 4);
+      expect(again.toString('hex')).toBe(mqtt.generate({ cmd: 'publish', topic: 'moved/elsewhere', payload: message.payload, qos: 1, retain: false, dup: false, messageId: 9 } as mqtt.IPublishPacket, { protocolVersion: 4 }).toString('hex'));
+    }
+  });
+});
+
+describe('encodeV5 (per-message properties cache)', () => {
+  it('a spread copy with other properties is encoded with its own properties', () => {
+    const out: V5Outbound = { aliases: new Map(), aliasMax: 0 };
+    const message: Message = { topic: 'a/b', payload: Buffer.from('x'), qos: 1, retain: false, properties: { contentType: 'text/plain' } };
+    const first = encodeV5({ message, qos: 1, retain: false }, 1, false, out, 0).buf;
+    expect(first.toString('hex')).toBe(reference({ message, qos: 1, retain: false }, 1, false, out, 0).toString('hex'));
+    const copy: Message = { ...message, properties: { contentType: 'application/json', responseTopic: 'r/1' } };
+    const second = encodeV5({ message: copy, qos: 1, retain: false }, 2, false, out, 0).buf;
+    expect(second.toString('hex')).toBe(reference({ message: copy, qos: 1, retain: false }, 2, false, out, 0).toString('hex'));
   });
 });

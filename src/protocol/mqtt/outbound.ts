@@ -8,7 +8,22 @@
 import type { Delivery } from '../../broker/mqtt/session.js';
 import type { Message } from '../../broker/mqtt/types.js';
 
-const cache = new WeakMap<Message, Map<number, { buf: Buffer; idOffset: number }>>();
+/**
+ * Encodings cached on the message itself, under symbols (a WeakMap entry per routed message made GC
+ * expensive: ephemerons). One entry per kind: nearly every message goes out with one (version, QoS, RETAIN).
+ * An entry is used only while the message still has the topic, payload and properties it was built from,
+ * so a copy of a message made with spread (which copies symbol properties too) never reuses stale bytes.
+ */
+const V4 = Symbol('strata.mqtt.v4');
+const V5_PROPS = Symbol('strata.mqtt.v5props');
+interface V4Entry {
+  key: number;
+  topic: string;
+  payload: Buffer;
+  buf: Buffer;
+  idOffset: number;
+}
+type Cached = Message & { [V4]?: V4Entry; [V5_PROPS]?: { properties: Message['properties']; buf: Buffer } };
 
 function varintLength(n: number): number {
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
@@ -36,26 +51,28 @@ export function publishV4(topic: string, payload: Buffer, qos: number, retain: b
   return buf;
 }
 
-/** A v3/v4 PUBLISH, from the per-message cache. */
+/**
+ * A v3/v4 PUBLISH, from the per-message cache. The first delivery of a kind sends the cached bytes
+ * themselves (a fan-in message, delivered once, costs one buffer); later ones copy them and patch the
+ * packet id and the DUP bit.
+ */
 export function encodeV4(d: Delivery, packetId: number, dup: boolean, version: 3 | 4): Buffer {
-  const m = d.message;
+  const m = d.message as Cached;
   const key = version * 8 + d.qos * 2 + (d.retain ? 1 : 0);
-  let byKey = cache.get(m);
-  let entry = byKey?.get(key);
-  if (!entry) {
-    const buf = publishV4(m.topic, m.payload, d.qos, d.retain, 1);
+  const e = m[V4];
+  if (!e || e.key !== key || e.topic !== m.topic || e.payload !== m.payload) {
+    const buf = publishV4(m.topic, m.payload, d.qos, d.retain, packetId);
     let k = 1;
     while (k < 4 && varintLength(buf.length - 1 - k) !== k) k++;
-    const idOffset = 1 + k + 2 + Buffer.byteLength(m.topic);
-    entry = { buf, idOffset };
-    if (!byKey) cache.set(m, (byKey = new Map()));
-    byKey.set(key, entry);
+    m[V4] = { key, topic: m.topic, payload: m.payload, buf, idOffset: 1 + k + 2 + Buffer.byteLength(m.topic) };
+    if (dup && d.qos > 0) buf[0]! |= 0x08; // DUP on redelivery [MQTT-3.3.1-1]
+    return buf;
   }
-  if (d.qos === 0) return entry.buf;
-  const out = Buffer.allocUnsafe(entry.buf.length);
-  entry.buf.copy(out);
-  out.writeUInt16BE(packetId, entry.idOffset);
-  if (dup) out[0]! |= 0x08; // DUP on redelivery [MQTT-3.3.1-1]
+  if (d.qos === 0) return e.buf;
+  const out = Buffer.allocUnsafe(e.buf.length);
+  e.buf.copy(out);
+  out.writeUInt16BE(packetId, e.idOffset);
+  out[0] = dup ? out[0]! | 0x08 : out[0]! & ~0x08; // the cached bytes may carry another delivery's DUP
   return out;
 }
 
@@ -70,7 +87,6 @@ export interface V5Outbound {
 const PROP = { payloadFormatIndicator: 0x01, messageExpiryInterval: 0x02, contentType: 0x03, responseTopic: 0x08, correlationData: 0x09, subscriptionIdentifier: 0x0b, topicAlias: 0x23, userProperty: 0x26 } as const;
 const NO_PROPS = Buffer.alloc(0);
 /** The message's own properties (the same for every subscriber), encoded once per message. */
-const v5Props = new WeakMap<Message, Buffer>();
 
 function writeVarint(buf: Buffer, o: number, n: number): number {
   do {
@@ -114,8 +130,9 @@ function eachValue(v: unknown, f: (s: string) => void): void {
  * order of the properties object (as mqtt-packet writes them) [MQTT-3.3.2-4, MQTT-3.3.2-20, MQTT-3.3.2-17].
  */
 function messageProperties(m: Message): Buffer {
-  let b = v5Props.get(m);
-  if (b) return b;
+  const c = (m as Cached)[V5_PROPS];
+  if (c && c.properties === m.properties) return c.buf;
+  let b: Buffer;
   const p = m.properties;
   // an upper bound (UTF-8 ≤ 3 bytes per UTF-16 unit) instead of measuring every string twice
   let max = 0;
@@ -171,7 +188,7 @@ function messageProperties(m: Message): Buffer {
     }
     b = b.subarray(0, o);
   }
-  v5Props.set(m, b);
+  (m as Cached)[V5_PROPS] = { properties: m.properties, buf: b };
   return b;
 }
 
