@@ -19,7 +19,7 @@ for (let i = 0; i < Number(count); i++) {
   workers.push(a);
 }
 process.on('message', (m: { type: string }) => {
-  if (m.type === 'handled') process.send!({ type: 'handled', handled });
+  if (m.type === 'handled') process.send!({ type: 'handled', handled, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
   if (m.type === 'close') void Promise.all(workers.map((a) => a.close().catch(() => {}))).then(() => process.exit(0));
 });
 process.send!({ type: 'ready' });

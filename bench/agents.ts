@@ -104,6 +104,10 @@ interface Pool {
   close(): Promise<void>;
 }
 
+/** CPU of the agents process (ms), as of its last `handled` answer. */
+let lastAgentsCpuMs = 0;
+const requesterCpuMs = (): number => (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+
 async function startPool(port: number, tag: string): Promise<Pool> {
   const url = `mqtt://127.0.0.1:${port}`;
   // the agents run in a process of their own, the requester here (as separate programs would)
@@ -115,7 +119,10 @@ async function startPool(port: number, tag: string): Promise<Pool> {
   });
   const handled = (): Promise<number> =>
     new Promise((resolve) => {
-      agents.once('message', (m: { handled: number }) => resolve(m.handled));
+      agents.once('message', (m: { handled: number; cpuMs: number }) => {
+        lastAgentsCpuMs = m.cpuMs;
+        resolve(m.handled);
+      });
       agents.send({ type: 'handled' });
     });
   const requester = await connectAgent({ url, agentId: `${tag}-requester`, card: { name: 'requester', skills: [] }, mqtt: { reconnectPeriod: 0 } });
@@ -178,6 +185,8 @@ async function closedLoop(pool: Pool, pid: number, total: number, concurrency: n
   const lat: number[] = [];
   let next = 0;
   const cpu0 = cpuMs(pid);
+  const agents0 = lastAgentsCpuMs;
+  const req0 = requesterCpuMs();
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
     while (next < total) {
@@ -198,7 +207,8 @@ async function closedLoop(pool: Pool, pid: number, total: number, concurrency: n
   await new Promise((r) => setTimeout(r, 200)); // late duplicates would show in rawReplies
   lat.sort((a, b) => a - b);
   const tally = await check.finish(pool, raw0, h0);
-  return { requestsPerSec: Math.round(tally.answered / secs), p50ms: +percentile(lat, 50).toFixed(2), p99ms: +percentile(lat, 99).toFixed(2), brokerCpuMsPer1k: +((cpu / tally.answered) * 1000).toFixed(1), ...tally };
+  const clientCpu = { agentsCpuMsPer1k: +(((lastAgentsCpuMs - agents0) / tally.answered) * 1000).toFixed(1), requesterCpuMsPer1k: +(((requesterCpuMs() - req0) / tally.answered) * 1000).toFixed(1) };
+  return { requestsPerSec: Math.round(tally.answered / secs), p50ms: +percentile(lat, 50).toFixed(2), p99ms: +percentile(lat, 99).toFixed(2), brokerCpuMsPer1k: +((cpu / tally.answered) * 1000).toFixed(1), ...clientCpu, ...tally };
 }
 
 /** `rate` requests/s for `seconds`, latency from the scheduled send time. */
