@@ -22,6 +22,7 @@ function reference(d: Delivery, packetId: number, dup: boolean, out: V5Outbound,
       properties.topicAlias = known;
       topic = '';
     } else if (out.aliases.size < out.aliasMax) properties.topicAlias = out.aliases.size + 1;
+    else properties.topicAlias = out.aliases.get(out.aliases.keys().next().value as string); // least recently used, reused
   }
   return mqtt.generate({ cmd: 'publish', topic, payload: m.payload, qos: d.qos, retain: d.retain, dup, messageId: d.qos > 0 ? packetId : undefined, properties } as mqtt.IPublishPacket, { protocolVersion: 5 });
 }

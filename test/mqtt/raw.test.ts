@@ -307,3 +307,29 @@ describe('an open connection keeps no parser between packets', () => {
     expect(got.properties?.userProperties).toEqual({ k: 'v' });
   });
 });
+
+describe('outbound topic aliases', () => {
+  it('reuses the least recently used alias once all the client allows are taken, never more than its maximum [MQTT-3.3.2-12]', async () => {
+    const sub = await open('alias-sub', 5, { properties: { topicAliasMaximum: 2 } });
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'al/#', qos: 0 }] });
+    await sub.next('suback');
+    const pub = await open('alias-pub', 5);
+    // the receiver's side of the protocol: alias → topic, updated by every PUBLISH with a topic and an alias
+    const table = new Map<number, string>();
+    const seen: Array<{ topic: string; alias?: number; resolved: string }> = [];
+    const order = ['al/a', 'al/b', 'al/a', 'al/c', 'al/a', 'al/b', 'al/c', 'al/c', 'al/d', 'al/a'];
+    for (const [i, t] of order.entries()) {
+      pub.send({ cmd: 'publish', topic: t, payload: Buffer.from(String(i)), qos: 0, retain: false, dup: false });
+      const p = (await sub.next('publish')) as mqtt.IPublishPacket;
+      const alias = p.properties?.topicAlias;
+      if (alias !== undefined && p.topic !== '') table.set(alias, p.topic);
+      const resolved = p.topic !== '' ? p.topic : table.get(alias!)!;
+      seen.push({ topic: p.topic, alias, resolved });
+      expect(p.payload.toString()).toBe(String(i));
+    }
+    expect(seen.map((s) => s.resolved)).toEqual(order);
+    expect(seen.every((s) => s.alias !== undefined && s.alias >= 1 && s.alias <= 2)).toBe(true);
+    // al/a (1), al/b (2) announced; al/a reused by alias; al/c takes over b's alias (least recently used)...
+    expect(seen.map((s) => (s.topic === '' ? `=${s.alias}` : `${s.topic}@${s.alias}`))).toEqual(['al/a@1', 'al/b@2', '=1', 'al/c@2', '=1', 'al/b@2', 'al/c@1', '=1', 'al/d@2', 'al/a@1']);
+  });
+});

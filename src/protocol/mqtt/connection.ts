@@ -320,9 +320,17 @@ export class MqttConnection implements SessionLink {
   sendPublish(d: Delivery, packetId: number, dup: boolean): boolean {
     if (d.qos === 0 && this.stream.writableLength > this.ctx.limits.maxWriteBuffer) return true; // slow consumer: QoS 0 may be lost
     if (this.version !== 5) return this.writeBuffer(encodeV4(d, packetId, dup, this.version), 'publish');
-    const { buf, newAlias } = encodeV5(d, packetId, dup, this.out, Date.now());
+    const { buf, newAlias, evict } = encodeV5(d, packetId, dup, this.out, Date.now());
     if (!this.writeBuffer(buf, 'publish')) return false;
-    if (newAlias !== undefined) (this.out.aliases as Map<string, number>).set(d.message.topic, newAlias);
+    if (this.out.aliasMax > 0) {
+      // the map is kept in use order (least recently used first): the next alias to reuse
+      const aliases = this.out.aliases as Map<string, number>;
+      const topic = d.message.topic;
+      if (evict !== undefined) aliases.delete(evict);
+      const alias = newAlias ?? aliases.get(topic)!;
+      aliases.delete(topic);
+      aliases.set(topic, alias);
+    }
     return true;
   }
 

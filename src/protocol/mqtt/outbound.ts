@@ -196,21 +196,29 @@ function messageProperties(m: Message): Buffer {
  * A v5 PUBLISH (§3.3), written by hand (the hot path of agent channels): fixed header, remaining length,
  * topic (empty when an alias is already known), packet id, properties (the message's own, then Message
  * Expiry Interval = remaining lifetime [MQTT-3.3.2-6], Subscription Identifiers [MQTT-3.3.4-3], Topic Alias),
- * payload. Returns the bytes and the alias it would announce (recorded by the caller once sent).
+ * payload. Returns the bytes and the alias it would announce (recorded by the caller once sent). When every
+ * alias the client allows is in use, the least recently used one (the first of `out.aliases`, which the
+ * caller keeps in use order) is announced again for the new topic, replacing `evict` [MQTT-3.3.2-12: the
+ * receiver updates its mapping when a PUBLISH carries both a topic name and an alias].
  */
-export function encodeV5(d: Delivery, packetId: number, dup: boolean, out: V5Outbound, now: number): { buf: Buffer; newAlias?: number } {
+export function encodeV5(d: Delivery, packetId: number, dup: boolean, out: V5Outbound, now: number): { buf: Buffer; newAlias?: number; evict?: string } {
   const m = d.message;
   const own = messageProperties(m);
   const expiry = m.expiresAt !== undefined ? Math.max(0, Math.ceil((m.expiresAt - now) / 1000)) : undefined;
   let topic = m.topic;
   let alias: number | undefined;
   let newAlias: number | undefined;
+  let evict: string | undefined;
   if (out.aliasMax > 0) {
     const known = out.aliases.get(topic);
     if (known !== undefined) {
       alias = known;
       topic = '';
     } else if (out.aliases.size < out.aliasMax) alias = newAlias = out.aliases.size + 1;
+    else {
+      evict = out.aliases.keys().next().value as string;
+      alias = newAlias = out.aliases.get(evict)!;
+    }
   }
   const ids = d.subscriptionIds;
   let propsLen = own.length + (expiry !== undefined ? 5 : 0) + (alias !== undefined ? 3 : 0);
@@ -243,5 +251,5 @@ export function encodeV5(d: Delivery, packetId: number, dup: boolean, out: V5Out
     o += 2;
   }
   m.payload.copy(buf, o);
-  return { buf, newAlias };
+  return { buf, newAlias, evict };
 }
