@@ -7,6 +7,7 @@
 import type { Authenticator } from '../../auth/types.js';
 import { UsersAuth } from '../../auth/users.js';
 import { tenantAuthenticator } from '../../broker/tenants/auth.js';
+import { scramLookup } from '../../auth/scram-lookup.js';
 import type { NodeContext } from '../../server/context.js';
 import type { KafkaContext } from './handlers/context.js';
 
@@ -33,14 +34,7 @@ export async function kafkaAuthOf(ctx: NodeContext): Promise<KafkaAuth> {
       const r = await authenticator.authenticate({ clientId: '', username: user, password: Buffer.from(password, 'utf8') });
       return r.ok ? { namespace: r.namespace } : undefined;
     },
-    scramCredential: async (mechanism, user) => {
-      // a user name the registry knows is decided there (as tenantAuthenticator does for PLAIN)
-      const record = await tenants?.credential(user);
-      if (record) {
-        const credential = record.scram?.[mechanism];
-        return credential ? { credential, namespace: record.namespace } : undefined;
-      }
-      return users?.scramCredential(user, mechanism);
-    },
+    // a user name the registry knows is decided there (as tenantAuthenticator does for PLAIN)
+    scramCredential: scramLookup(tenants, users),
   };
 }

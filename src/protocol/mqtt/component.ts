@@ -10,6 +10,7 @@ import { ALLOW_ALL, anonymous, type Authenticator, type Authorizer } from '../..
 import { jwtAuthenticator, jwtConfigured, tokenAclAuthorizer } from '../../auth/jwt.js';
 import { UsersAuth } from '../../auth/users.js';
 import { tenantAuthenticator } from '../../broker/tenants/auth.js';
+import { scramLookup, type ScramLookup } from '../../auth/scram-lookup.js';
 import type { TenantServices } from '../../broker/tenants/types.js';
 import { StrataError } from '../../errors.js';
 import { openTopicLog, type OpenedTopicLog } from '../../log/index.js';
@@ -36,18 +37,19 @@ export function parseLogTopics(entries: readonly string[]): LogTopicRule[] {
  * Registry credentials (namespaces as tenants, src/broker/tenants) first, then JWT passwords, then the
  * users file / certificates / anonymous. Rules carried by the identity (a JWT's or a credential's ACL) decide first.
  */
-async function authOf(config: StrataConfig, logger: Logger, tenants: TenantServices | undefined): Promise<{ authenticator: Authenticator; authorizer: Authorizer }> {
+async function authOf(config: StrataConfig, logger: Logger, tenants: TenantServices | undefined): Promise<{ authenticator: Authenticator; authorizer: Authorizer; scram?: ScramLookup }> {
   const base = await baseAuthOf(config, logger);
   const jwt = { secret: config.mqttJwtSecret, publicKeyFile: config.mqttJwtPublicKey, jwksFile: config.mqttJwksFile, issuer: config.mqttJwtIssuer, audience: config.mqttJwtAudience };
   const authenticator = jwtConfigured(jwt) ? jwtAuthenticator(jwt, base.authenticator) : base.authenticator;
-  return { authenticator: tenantAuthenticator(tenants, authenticator), authorizer: tokenAclAuthorizer(base.authorizer ?? ALLOW_ALL) };
+  const scram = scramLookup(tenants, base.users); // MQTT 5 enhanced authentication (SCRAM-SHA-256/512)
+  return { authenticator: tenantAuthenticator(tenants, authenticator), authorizer: tokenAclAuthorizer(base.authorizer ?? ALLOW_ALL), ...(scram ? { scram } : {}) };
 }
 
-async function baseAuthOf(config: StrataConfig, logger: Logger): Promise<{ authenticator: Authenticator; authorizer?: Authorizer }> {
+async function baseAuthOf(config: StrataConfig, logger: Logger): Promise<{ authenticator: Authenticator; authorizer?: Authorizer; users?: UsersAuth }> {
   if (config.usersFile) {
     const users = new UsersAuth({ path: config.usersFile, allowAnonymous: config.allowAnonymous });
     await users.load();
-    return { authenticator: users, authorizer: users };
+    return { authenticator: users, authorizer: users, users };
   }
   if (config.allowAnonymous) return { authenticator: anonymous() };
   if (!config.mqttJwtSecret && !config.mqttJwtPublicKey && !config.mqttJwksFile) logger.warn('MQTT: no usersFile, no JWT keys and allowAnonymous=false: only namespace-registry credentials and trusted certificates are accepted');

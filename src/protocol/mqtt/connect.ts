@@ -8,6 +8,8 @@ import { NEVER_EXPIRES, type Message } from '../../broker/mqtt/types.js';
 import { isValidTopicName } from '../../broker/mqtt/topic.js';
 import type { MqttConnection } from './connection.js';
 import { RC, V3_CONNACK, v3ConnackCode } from './reason-codes.js';
+import { enhancedAuth } from './enhanced-auth.js';
+import type { AuthResult } from '../../auth/types.js';
 
 function connack(c: MqttConnection, rc: number, sessionPresent: boolean, properties?: IConnackPacket['properties']): void {
   if (c.version === 5) c.write({ cmd: 'connack', reasonCode: rc, sessionPresent, properties });
@@ -68,7 +70,19 @@ export async function handleConnect(c: MqttConnection, p: IConnectPacket): Promi
   const will = willOf(p, clientId);
   if (will && !isValidTopicName(will.message.topic, limits.maxTopicLength)) return refuse(c, RC.TOPIC_NAME_INVALID);
 
-  const auth = await authenticator.authenticate({ clientId, username: p.username, password: p.password, loopback: c.remote.loopback, certificate: c.remote.cn ? { subjectCN: c.remote.cn } : undefined });
+  // MQTT 5 enhanced authentication (SCRAM) when the CONNECT names a method, else user name / password
+  let enhanced: { method: string; serverFinal: Buffer } | undefined;
+  let auth: AuthResult;
+  if (c.version === 5 && props.authenticationMethod !== undefined) {
+    const r = await enhancedAuth(c, p);
+    if (!r || c.closed) return;
+    if (!r.ok) return refuse(c, r.rc, r.reason);
+    enhanced = { method: r.method, serverFinal: r.serverFinal };
+    c.authMethod = r.method;
+    auth = { ok: true, user: r.user, namespace: r.namespace, ...(r.acl ? { acl: r.acl } : {}) };
+  } else {
+    auth = await authenticator.authenticate({ clientId, username: p.username, password: p.password, loopback: c.remote.loopback, certificate: c.remote.cn ? { subjectCN: c.remote.cn } : undefined });
+  }
   if (c.closed) return;
   if (!auth.ok) return refuse(c, auth.reason === 'bad_credentials' ? RC.BAD_USER_NAME_OR_PASSWORD : RC.NOT_AUTHORIZED);
   c.identity = { clientId, user: auth.user, namespace: auth.namespace, ...(auth.acl ? { acl: auth.acl } : {}) };
@@ -116,6 +130,10 @@ export async function handleConnect(c: MqttConnection, p: IConnectPacket): Promi
     if (serverKeepAlive !== undefined) properties.serverKeepAlive = serverKeepAlive;
     if (session.expiryInterval !== expiry) properties.sessionExpiryInterval = session.expiryInterval;
     if (props.requestResponseInformation && limits.responseInformation) properties.responseInformation = limits.responseInformation;
+    if (enhanced) {
+      properties.authenticationMethod = enhanced.method;
+      properties.authenticationData = enhanced.serverFinal; // the client verifies the server's signature
+    }
   }
   connack(c, RC.SUCCESS, present && !clean, c.version === 5 ? properties : undefined); // [MQTT-3.2.2-2]
   c.opened();

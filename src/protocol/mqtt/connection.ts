@@ -10,6 +10,7 @@ import type { Broker } from '../../broker/mqtt/broker.js';
 import type { Delivery, Session, SessionLink } from '../../broker/mqtt/session.js';
 import type { Authenticator, Authorizer, ClientIdentity } from '../../auth/types.js';
 import type { QuotaEnforcer } from '../../broker/tenants/types.js';
+import type { ScramLookup } from '../../auth/scram-lookup.js';
 import type { MqttMetrics } from './metrics.js';
 import { RC } from './reason-codes.js';
 import { encodeV4, encodeV5, type V5Outbound } from './outbound.js';
@@ -47,6 +48,8 @@ export interface ConnectionContext {
   limits: MqttLimits;
   authenticator: Authenticator;
   authorizer: Authorizer;
+  /** Stored SCRAM keys for MQTT 5 enhanced authentication (enhanced-auth.ts); undefined = none offered. */
+  scram?: ScramLookup;
   /** Per-namespace quotas (src/broker/tenants/quotas.ts); undefined = none. */
   quotas?: QuotaEnforcer;
   onOpen(c: MqttConnection): void;
@@ -173,10 +176,47 @@ export class MqttConnection implements SessionLink {
       return;
     }
     if (this.state === 'connecting') {
+      const waiter = this.authWaiter;
+      if (waiter) {
+        // an enhanced-authentication exchange reads exactly one AUTH packet at a time [MQTT-4.12.0-?]
+        this.authWaiter = undefined;
+        this.stream.pause();
+        return waiter(p); // enhanced-auth.ts refuses anything but AUTH with CONNACK 0x82
+      }
       (this.pending ??= []).push(p);
       return;
     }
     this.dispatch(p);
+  }
+
+  private authWaiter: ((p: Packet | undefined) => void) | undefined;
+  /** The MQTT 5 authentication method the connection authenticated with (enhanced-auth.ts), if any. */
+  authMethod: string | undefined;
+
+  /**
+   * The client's next packet during CONNECT's authentication exchange, which must be an AUTH; undefined
+   * when the connection closes or nothing comes within `ms` (the connection is then closed).
+   */
+  nextAuth(ms: number): Promise<Packet | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.authWaiter = undefined;
+        resolve(undefined);
+        this.destroy();
+      }, ms);
+      this.authWaiter = (p) => {
+        clearTimeout(timer);
+        resolve(p);
+      };
+      const onClose = (): void => {
+        if (!this.authWaiter) return;
+        this.authWaiter = undefined;
+        clearTimeout(timer);
+        resolve(undefined);
+      };
+      this.stream.once('close', onClose);
+      this.stream.resume();
+    });
   }
 
   /** Called by handleConnect once CONNACK went out. */
@@ -222,7 +262,9 @@ export class MqttConnection implements SessionLink {
       case 'pingreq': this.write({ cmd: 'pingresp' }); return; // [MQTT-3.12.4-1]
       case 'disconnect': return this.onDisconnect(p);
       case 'connect': return this.protocolClose(RC.PROTOCOL_ERROR, 'second CONNECT'); // [MQTT-3.1.0-2]
-      case 'auth': return this.protocolClose(RC.BAD_AUTHENTICATION_METHOD, 'enhanced authentication not supported');
+      // after CONNACK: re-authentication is not offered (0x8C is not a DISCONNECT code); without a method in
+      // CONNECT an AUTH is a protocol error [MQTT-4.12.0-7]
+      case 'auth': return this.authMethod ? this.protocolClose(RC.NOT_AUTHORIZED, 're-authentication is not supported') : this.protocolClose(RC.PROTOCOL_ERROR, 'AUTH without an authentication method in CONNECT');
       default: return this.protocolClose(RC.PROTOCOL_ERROR, `unexpected ${p.cmd}`);
     }
   }

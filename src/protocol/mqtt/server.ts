@@ -2,6 +2,7 @@
  * The MQTT frontend: accepts streams (TCP, TLS, WebSocket, in-memory), enforces the connection limit,
  * sweeps keep-alives once a second, and publishes $SYS statistics.
  */
+import type { ScramLookup } from '../../auth/scram-lookup.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -34,6 +35,8 @@ export interface MqttServerOptions {
   maxConnections?: number;
   authenticator?: Authenticator;
   authorizer?: Authorizer;
+  /** Stored SCRAM keys for MQTT 5 enhanced authentication; undefined = no authentication method offered. */
+  scram?: ScramLookup;
   /** Per-namespace quotas (connections, rates, stored bytes); undefined = none. */
   quotas?: QuotaEnforcer;
   metrics?: MqttMetrics;
@@ -69,6 +72,7 @@ export class MqttServer {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       authenticator: options.authenticator ?? anonymous(),
       authorizer: options.authorizer ?? ALLOW_ALL,
+      ...(options.scram ? { scram: options.scram } : {}),
       quotas: options.quotas,
       onOpen: (c) => {
         this.connections.add(c);
