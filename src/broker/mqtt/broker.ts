@@ -322,7 +322,10 @@ export class Broker {
       for (const w of waits) w.catch((err) => this.logger.warn({ err, topic: message.topic }, 'persisting a QoS 0 message failed'));
       if (!needLog) {
         deliver();
-        return acked.length ? Promise.all(acked).then(() => undefined) : undefined;
+        if (acked.length) return Promise.all(acked).then(() => undefined);
+        // QoS 0: nothing acknowledges it, but a caller may bound how many durable copies it has waiting (the
+        // MQTT connection's flood bound); failures are logged above, so this never rejects
+        return waits.length ? Promise.allSettled(waits).then(() => undefined) : undefined;
       }
     }
     const routed = Promise.all(waits).then(deliver);

@@ -21,6 +21,14 @@ import { createParser, parserIdle } from './parser.js';
 import { decodeHot } from './fast-parse.js';
 
 const NO_ALIASES: ReadonlyMap<string, number> = new Map();
+/**
+ * Work a client's packets started that no protocol window bounds (SUBSCRIBE/UNSUBSCRIBE in progress, QoS 0
+ * publishes waiting for a durable copy; QoS 1/2 are bounded by Receive Maximum): at FLOOD_HIGH pieces the
+ * socket is not read until they fall to FLOOD_LOW, so a flooding client costs at most FLOOD_HIGH pieces plus
+ * one socket read, and the broker keeps serving everyone else.
+ */
+export const FLOOD_HIGH = 256;
+const FLOOD_LOW = 64;
 
 export interface MqttLimits {
   /** Largest packet accepted from a client and announced in CONNACK (bytes). */
@@ -91,6 +99,9 @@ export class MqttConnection implements SessionLink {
   /** Packets waiting while a PUBLISH waits for its namespace's rate quota (3.1.1 backpressure, see holdFor). */
   private held: Packet[] | undefined;
   private holdTimer: NodeJS.Timeout | undefined;
+  /** Unbounded-by-protocol work in progress (see FLOOD_HIGH), and whether it paused reading. */
+  floodWork = 0;
+  private floodPaused = false;
 
   constructor(readonly stream: Duplex, readonly ctx: ConnectionContext, readonly remote: { address?: string; loopback: boolean; cn?: string }) {
     stream.on('data', (buf: Buffer) => this.onData(buf));
@@ -227,7 +238,7 @@ export class MqttConnection implements SessionLink {
     this.pending = undefined;
     if (queued) for (const p of queued) if (this.state === 'open') this.dispatch(p);
     if (this.parser && parserIdle(this.parser)) this.parser = undefined; // most clients send nothing more for a while
-    if (this.state === 'open') this.stream.resume();
+    if (this.state === 'open' && !this.floodPaused && !this.held) this.stream.resume();
   }
 
   /**
@@ -248,7 +259,24 @@ export class MqttConnection implements SessionLink {
       this.dispatch(queued[i]!);
       if (this.held) return void (this.held as Packet[]).push(...queued.slice(i + 1)); // held again: keep the rest, in order
     }
-    if (this.state === 'open') this.stream.resume();
+    if (this.state === 'open' && !this.floodPaused) this.stream.resume();
+  }
+
+  /** Counts `work` against the flood bound until it settles (pausing and resuming reads, see FLOOD_HIGH). */
+  flood<T>(work: Promise<T>): Promise<T> {
+    if (++this.floodWork >= FLOOD_HIGH && !this.floodPaused) {
+      this.floodPaused = true;
+      this.stream.pause();
+      this.ctx.logger.debug({ clientId: this.clientId, pending: this.floodWork }, 'client floods: reading paused');
+    }
+    const done = (): void => {
+      if (--this.floodWork <= FLOOD_LOW && this.floodPaused) {
+        this.floodPaused = false;
+        if (this.state === 'open' && !this.held) this.stream.resume();
+      }
+    };
+    work.then(done, done);
+    return work;
   }
 
   private dispatch(p: Packet): void {
@@ -257,8 +285,8 @@ export class MqttConnection implements SessionLink {
       case 'publish': return handlePublish(this, p);
       case 'puback': case 'pubrec': case 'pubcomp': return handleAck(this, p);
       case 'pubrel': return handlePubrel(this, p);
-      case 'subscribe': this.ctlChain = (this.ctlChain ?? Promise.resolve()).then(() => handleSubscribe(this, p)).catch((err) => this.fail(err)); return;
-      case 'unsubscribe': this.ctlChain = (this.ctlChain ?? Promise.resolve()).then(() => handleUnsubscribe(this, p)).catch((err) => this.fail(err)); return;
+      case 'subscribe': this.ctlChain = this.flood((this.ctlChain ?? Promise.resolve()).then(() => handleSubscribe(this, p)).catch((err) => this.fail(err))); return;
+      case 'unsubscribe': this.ctlChain = this.flood((this.ctlChain ?? Promise.resolve()).then(() => handleUnsubscribe(this, p)).catch((err) => this.fail(err))); return;
       case 'pingreq': this.write({ cmd: 'pingresp' }); return; // [MQTT-3.12.4-1]
       case 'disconnect': return this.onDisconnect(p);
       case 'connect': return this.protocolClose(RC.PROTOCOL_ERROR, 'second CONNECT'); // [MQTT-3.1.0-2]

@@ -108,7 +108,8 @@ export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
   if (c.ctx.quotas !== undefined && !admitted(c, p, message)) return;
   const wait = broker.publish(c.identity!.namespace, message);
   if (qos === 0) {
-    wait?.catch((err) => c.ctx.logger.warn({ err }, 'QoS 0 publish failed'));
+    // nothing acknowledges a QoS 0 publish, so nothing else bounds how many wait for their durable copies
+    if (wait) c.flood(wait).catch((err) => c.ctx.logger.warn({ err }, 'QoS 0 publish failed'));
     return;
   }
   c.inboundPending++;
