@@ -70,8 +70,9 @@ export class SsdTier {
 
   /**
    * The block's data, or undefined when absent or corrupt (a corrupt file is deleted). One preadv reads the
-   * header and the data (in a worker thread, see block-worker.ts); the data lands in `into` when it has exactly the data's length (a recycled buffer),
-   * else in a new buffer. `into` may hold garbage afterwards when the result is undefined.
+   * header and the data (in a worker thread for shared-memory blocks, see block-worker.ts); the data lands in
+   * `into` when it has exactly the data's length (a recycled buffer), else in a new buffer. `into` may hold
+   * garbage afterwards when the result is undefined.
    */
   async read(id: string, into?: Buffer): Promise<Buffer | undefined> {
     const name = fileName(id);

@@ -189,7 +189,7 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'connecting') {
       const waiter = this.authWaiter;
       if (waiter) {
-        // an enhanced-authentication exchange reads exactly one AUTH packet at a time [MQTT-4.12.0-?]
+        // an enhanced-authentication exchange reads one packet at a time, and it must be the AUTH (§4.12)
         this.authWaiter = undefined;
         this.stream.pause();
         return waiter(p); // enhanced-auth.ts refuses anything but AUTH with CONNACK 0x82
