@@ -61,6 +61,7 @@ export class Broker {
   private readonly logTopics: LogTopicRule[];
   private readonly dirty = new Set<Session>();
   private readonly saving = new Map<Session, Promise<void>>();
+  private readonly queuedSaves = new Map<Session, Promise<void>>();
   private readonly hooks: SessionHooks;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly appender: LogAppender;
@@ -117,11 +118,21 @@ export class Broker {
     await Promise.allSettled(this.saving.values());
   }
 
-  /** Persists a session snapshot, one write at a time per session, newest state last. */
+  /**
+   * Persists a session snapshot, one write at a time per session, newest state last. The snapshot is taken
+   * when the write starts, so callers that come while one is queued (not started) share it: a burst of QoS 2
+   * PUBREC/PUBCOMP waits on a session costs at most one write in progress and one queued.
+   */
   save(session: Session): Promise<void> {
+    const queued = this.queuedSaves.get(session);
+    if (queued) return queued;
     this.dirty.delete(session);
     const prev = this.saving.get(session) ?? Promise.resolve();
-    const next = prev.then(() => (session.ended ? undefined : this.persistence.saveSession(session.snapshot())));
+    const next = prev.catch(() => {}).then(() => {
+      this.queuedSaves.delete(session);
+      return session.ended ? undefined : this.persistence.saveSession(session.snapshot());
+    });
+    this.queuedSaves.set(session, next);
     this.saving.set(session, next);
     void next.finally(() => {
       if (this.saving.get(session) === next) this.saving.delete(session);

@@ -3,12 +3,15 @@
  * message log, every message at or after a session's cursor that matches its subscriptions (for shared
  * subscriptions: only messages whose group picked this session, as recorded in the log record).
  * Delivery is at least once: a message acknowledged after the last cursor write is delivered again.
+ * The in-flight window of the last snapshot comes back under the same packet ids (resent with DUP=1, or as
+ * PUBREL), and so do the incoming QoS 2 ids awaiting PUBREL [MQTT-4.4.0-1, MQTT-4.3.3-10]. Other replayed
+ * messages go out as new PUBLISHes (DUP=0, new ids), also those sent in the last cursorFlushMs before a crash.
  */
 import type { QoS } from 'mqtt-packet';
 import type { Broker } from './broker.js';
 import type { Session } from './session.js';
 import { parseShared, topicMatches } from './topic.js';
-import type { SessionSnapshot } from './types.js';
+import type { Message, SessionSnapshot } from './types.js';
 import { fromDocument } from './record-codec.js';
 
 const CHUNK = 1000;
@@ -16,6 +19,7 @@ const CHUNK = 1000;
 export async function replaySessions(broker: Broker, snapshots: Promise<SessionSnapshot[]>): Promise<void> {
   const now = Date.now();
   const byNs = new Map<string, Session[]>();
+  const restored = new Map<Session, Map<number, { id: number; state: 'publish' | 'pubrel' }>>();
   for (const snap of await snapshots) {
     const since = snap.disconnectedAt ?? now;
     if (snap.expiryInterval !== 0xffffffff && since + snap.expiryInterval * 1000 <= now) {
@@ -28,6 +32,16 @@ export async function replaySessions(broker: Broker, snapshots: Promise<SessionS
     s.owner = snap.owner;
     s.cursor = snap.cursor;
     s.disconnectedAt = since;
+    for (const id of snap.incomingQos2 ?? []) s.incomingQos2.add(id);
+    const flights = new Map<number, { id: number; state: 'publish' | 'pubrel' }>();
+    for (const f of snap.inflight ?? []) {
+      flights.set(f.offset, f);
+      if (f.state === 'publish') continue; // restored below from the log, under the same packet id
+      // PUBREC was received: only the PUBREL is resent, the message itself is not needed [MQTT-4.3.3-5]
+      const message: Message = { topic: '', payload: Buffer.alloc(0), qos: 2, retain: false, logOffset: f.offset };
+      s.restoreInflight(f.id, { message, qos: 2, retain: false }, 'pubrel');
+    }
+    if (flights.size) restored.set(s, flights);
     for (const sub of snap.subscriptions) {
       s.subscriptions.set(sub.filter, sub);
       const shared = parseShared(sub.filter);
@@ -68,7 +82,12 @@ export async function replaySessions(broker: Broker, snapshots: Promise<SessionS
             qos = Math.max(qos, Math.min(sub.qos, message.qos));
             if (sub.subscriptionId) ids.push(sub.subscriptionId);
           }
-          if (qos > 0) s.deliver({ message, qos: qos as QoS, retain: false, subscriptionIds: ids.length ? ids : undefined });
+          if (qos <= 0) continue;
+          const d = { message, qos: qos as QoS, retain: false, subscriptionIds: ids.length ? ids : undefined };
+          const f = restored.get(s)?.get(o);
+          if (f?.state === 'pubrel') continue; // already back in flight, waiting for PUBCOMP
+          if (f) s.restoreInflight(f.id, d, 'publish'); // attach() resends it with DUP=1, same id [MQTT-4.4.0-1]
+          else s.deliver(d);
         }
       }
       if (messages.length === 0 || next >= end) break;

@@ -108,7 +108,27 @@ export class Session {
       cursor: this.currentCursor(),
       disconnectedAt: this.disconnectedAt,
       ...(this.will ? { will: { document: toDocument(this.will.message).toString('base64'), delay: this.will.delay, retain: this.will.message.retain } } : {}),
+      ...(this.flights?.size ? { inflight: this.inflightSnapshot() } : {}),
+      ...(this.qos2?.size ? { incomingQos2: [...this.qos2] } : {}),
     };
+  }
+
+  private inflightSnapshot(): { id: number; offset: number; state: 'publish' | 'pubrel' }[] {
+    const out: { id: number; offset: number; state: 'publish' | 'pubrel' }[] = [];
+    for (const [id, f] of this.flights!) {
+      const offset = f.delivery.message.logOffset;
+      if (offset !== undefined) out.push({ id, offset, state: f.state });
+    }
+    return out;
+  }
+
+  /**
+   * Restart recovery: puts a logged message back into the in-flight window under the packet id it was
+   * sent with, so attach() resends it with DUP=1 (state 'publish') or resends the PUBREL ('pubrel').
+   */
+  restoreInflight(id: number, d: Delivery, state: 'publish' | 'pubrel'): void {
+    this.track(d);
+    this.inflight.set(id, { delivery: d, state });
   }
 
   /** Offset below which everything for this session was delivered and acknowledged. */
@@ -173,6 +193,7 @@ export class Session {
       return;
     }
     this.inflight.set(id, { delivery: d, state: 'publish' });
+    if (this.persistent) this.hooks.cursorMoved(this); // the in-flight window goes into the next snapshot
   }
 
   /** Sends queued messages while the client's receive window has room [MQTT-4.9.0-2]. */
@@ -205,6 +226,7 @@ export class Session {
     if (!f) return false;
     if (failed) return this.complete(packetId);
     f.state = 'pubrel';
+    if (this.persistent) this.hooks.cursorMoved(this);
     this.link?.sendPubrel(packetId);
     return true;
   }

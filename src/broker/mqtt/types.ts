@@ -58,6 +58,13 @@ export interface SessionSnapshot {
   owner?: string;
   /** The will not yet published (base64 of a retained-message document), with its delay in seconds. */
   will?: { document: string; delay: number; retain: boolean };
+  /**
+   * Outgoing QoS 1/2 PUBLISHes sent and not yet acknowledged, by packet id and log offset: after a restart
+   * they are sent again with DUP=1 and the same id, or as PUBREL when PUBREC was received [MQTT-4.4.0-1].
+   */
+  inflight?: { id: number; offset: number; state: 'publish' | 'pubrel' }[];
+  /** Incoming QoS 2 packet ids between PUBREC and PUBREL [MQTT-4.3.3-9], so a resend is not routed twice. */
+  incomingQos2?: number[];
 }
 
 export const NEVER_EXPIRES = 0xffffffff;

@@ -114,7 +114,14 @@ export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
   }
   c.inboundPending++;
   if (qos === 1) return ackInOrder(c, 'puback', id, wait);
-  ackInOrder(c, 'pubrec', id, wait, () => session.incomingQos2.add(id));
+  if (!session.persistent) return ackInOrder(c, 'pubrec', id, wait, () => session.incomingQos2.add(id));
+  // a persistent session outlives the node: the id is in a durable snapshot before PUBREC goes out, so the
+  // client's resend after a crash is acknowledged, not routed twice [MQTT-4.3.3-10]
+  const remembered = (wait ?? Promise.resolve()).then(() => {
+    session.incomingQos2.add(id);
+    return broker.save(session);
+  });
+  ackInOrder(c, 'pubrec', id, remembered);
 }
 
 /** A refusal in acknowledgement order [MQTT-4.6.0-2]: after every acknowledgement still pending. */
@@ -155,7 +162,28 @@ function admitted(c: MqttConnection, p: IPublishPacket, message: Message): boole
 
 export function handlePubrel(c: MqttConnection, p: IPubrelPacket): void {
   const id = p.messageId ?? 0;
-  const had = c.session!.incomingQos2.delete(id); // [MQTT-4.3.3-11]
+  const session = c.session!;
+  const had = session.incomingQos2.delete(id); // [MQTT-4.3.3-11]
+  // persistent session: PUBCOMP once the id is out of the durable snapshot too, or a restart would take the
+  // client's next message under this (now free) id for a resend and drop it
+  const forgotten = had && session.persistent ? c.ctx.broker.save(session) : undefined;
+  if (forgotten) {
+    const prev = c.ackChain ?? Promise.resolve();
+    const chain = prev.then(() => forgotten).then(
+      () => {
+        if (c.state === 'open') c.write({ cmd: 'pubcomp', messageId: id });
+      },
+      (err: unknown) => {
+        c.ctx.logger.warn({ err, clientId: c.clientId }, 'session snapshot failed; PUBREL not completed');
+        c.protocolClose(RC.UNSPECIFIED_ERROR, 'persistence failed'); // the client resends PUBREL on reconnect
+      },
+    );
+    c.ackChain = chain;
+    void chain.then(() => {
+      if (c.ackChain === chain) c.ackChain = undefined;
+    });
+    return;
+  }
   const send = (): void => {
     if (c.version === 5 && !had) c.write({ cmd: 'pubcomp', messageId: id, reasonCode: RC.PACKET_IDENTIFIER_NOT_FOUND });
     else c.write({ cmd: 'pubcomp', messageId: id });
