@@ -146,3 +146,15 @@ export function mockCredential(mechanism: ScramMechanism, user: string, secret: 
   const mac = (label: string): string => createHmac(hash, secret).update(`${label}\u0000${mechanism}\u0000${user}`).digest('base64');
   return { salt: Buffer.from(mac('salt'), 'base64').subarray(0, 24).toString('base64'), iterations, storedKey: mac('stored'), serverKey: mac('server') };
 }
+
+/** Keys the stand-in credentials of unknown users (stable for the process, secret). */
+const STAND_IN_SECRET = randomBytes(32);
+
+/**
+ * The credential a server-first is built from: the user's stored one, or for an unknown user (or an entry
+ * without SCRAM keys) a stand-in, so the answer does not tell which users exist; the exchange then fails at
+ * the proof (RFC 5802 §9).
+ */
+export function credentialOrStandIn(mechanism: ScramMechanism, user: string, stored: ScramCredential | undefined): ScramCredential {
+  return stored ?? mockCredential(mechanism, user, STAND_IN_SECRET);
+}

@@ -9,6 +9,10 @@ import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
 export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 export type ScramMechanism = (typeof SCRAM_MECHANISMS)[number];
 
+export function isScramMechanism(m: string | undefined): m is ScramMechanism {
+  return (SCRAM_MECHANISMS as readonly string[]).includes(m ?? '');
+}
+
 /** One mechanism's stored keys; binary fields are base64. */
 export interface ScramCredential {
   salt: string;

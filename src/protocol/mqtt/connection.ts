@@ -18,7 +18,7 @@ import { handleConnect, rejectUnsupportedVersion } from './connect.js';
 import { handlePublish, handlePubrel, handleAck } from './inbound.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe.js';
 import { createParser, parserIdle } from './parser.js';
-import { decodeHot } from './fast-parse.js';
+import { decodeHotRun } from './fast-parse.js';
 
 const NO_ALIASES: ReadonlyMap<string, number> = new Map();
 /**
@@ -140,12 +140,7 @@ export class MqttConnection implements SessionLink {
       let o = 0;
       if (!this.parser) {
         // open and between packets: complete hot packets need no parser
-        while (o < buf.length && this.state === 'open') {
-          const d = decodeHot(buf, o, this.version);
-          if (!d) break;
-          o += d.size;
-          this.onPacket(d.packet);
-        }
+        o = decodeHotRun(buf, this.version, (p) => this.onPacket(p), () => this.state === 'open');
         if (o === buf.length || this.closed) return;
       }
       const parser = (this.parser ??= this.newParser());
@@ -238,7 +233,12 @@ export class MqttConnection implements SessionLink {
     this.pending = undefined;
     if (queued) for (const p of queued) if (this.state === 'open') this.dispatch(p);
     if (this.parser && parserIdle(this.parser)) this.parser = undefined; // most clients send nothing more for a while
-    if (this.state === 'open' && !this.floodPaused && !this.held) this.stream.resume();
+    this.resumeReading();
+  }
+
+  /** Reads the socket again unless something still holds it: a rate-quota hold or the flood bound. */
+  private resumeReading(): void {
+    if (this.state === 'open' && !this.held && !this.floodPaused) this.stream.resume();
   }
 
   /**
@@ -259,7 +259,7 @@ export class MqttConnection implements SessionLink {
       this.dispatch(queued[i]!);
       if (this.held) return void (this.held as Packet[]).push(...queued.slice(i + 1)); // held again: keep the rest, in order
     }
-    if (this.state === 'open' && !this.floodPaused) this.stream.resume();
+    this.resumeReading();
   }
 
   /** Counts `work` against the flood bound until it settles (pausing and resuming reads, see FLOOD_HIGH). */
@@ -272,7 +272,7 @@ export class MqttConnection implements SessionLink {
     const done = (): void => {
       if (--this.floodWork <= FLOOD_LOW && this.floodPaused) {
         this.floodPaused = false;
-        if (this.state === 'open' && !this.held) this.stream.resume();
+        this.resumeReading();
       }
     };
     work.then(done, done);

@@ -12,34 +12,30 @@
  * Anything but that AUTH mid-exchange gets CONNACK 0x82. Re-authentication (AUTH 0x19 after CONNACK) is not
  * offered: the connection is closed with DISCONNECT 0x87.
  */
-import { randomBytes } from 'node:crypto';
 import type { IConnectPacket } from 'mqtt-packet';
 import type { AclRule } from '../../auth/acl.js';
-import { SCRAM_MECHANISMS, type ScramMechanism } from '../../auth/scram.js';
-import { mockCredential, ScramError, ScramServerExchange } from '../../auth/scram-server.js';
+import { isScramMechanism } from '../../auth/scram.js';
+import { credentialOrStandIn, ScramError, ScramServerExchange } from '../../auth/scram-server.js';
 import type { MqttConnection } from './connection.js';
 import { RC } from './reason-codes.js';
 
 const CONTINUE_AUTHENTICATION = 0x18;
-const MOCK_SECRET = randomBytes(32);
 
 export type EnhancedAuthResult =
   | { ok: true; user: string; namespace: string; acl?: AclRule[]; method: string; serverFinal: Buffer }
   | { ok: false; rc: number; reason: string };
 
-const isScram = (m: string): m is ScramMechanism => (SCRAM_MECHANISMS as readonly string[]).includes(m);
-
 /** Runs the exchange that a CONNECT with an Authentication Method starts; the caller sends CONNACK. */
 export async function enhancedAuth(c: MqttConnection, p: IConnectPacket): Promise<EnhancedAuthResult | undefined> {
   const method = p.properties!.authenticationMethod!;
   const lookup = c.ctx.scram;
-  if (!lookup || !isScram(method)) return { ok: false, rc: RC.BAD_AUTHENTICATION_METHOD, reason: `authentication method ${method} is not supported` };
+  if (!lookup || !isScramMechanism(method)) return { ok: false, rc: RC.BAD_AUTHENTICATION_METHOD, reason: `authentication method ${method} is not supported` };
   const exchange = new ScramServerExchange(method);
   try {
     const first = exchange.clientFirst((p.properties!.authenticationData ?? Buffer.alloc(0)).toString('utf8'));
     const account = await lookup(method, first.user);
     if (c.closed) return undefined;
-    const serverFirst = exchange.serverFirst(account?.credential ?? mockCredential(method, first.user, MOCK_SECRET));
+    const serverFirst = exchange.serverFirst(credentialOrStandIn(method, first.user, account?.credential));
     c.write({ cmd: 'auth', reasonCode: CONTINUE_AUTHENTICATION, properties: { authenticationMethod: method, authenticationData: Buffer.from(serverFirst, 'utf8') } });
     const next = await c.nextAuth(c.ctx.limits.connectTimeoutMs);
     if (!next) return undefined; // closed or timed out

@@ -107,6 +107,21 @@ function properties(buf: Buffer, o: number, end: number): Record<string, unknown
   return o === end ? out : undefined;
 }
 
+/**
+ * Decodes the complete hot packets at the start of `buf`, one after the other while `more()` holds, and hands
+ * each to `emit`; returns the offset of the first byte left for mqtt-packet (buf.length when none is).
+ */
+export function decodeHotRun(buf: Buffer, version: number, emit: (p: Packet) => void, more: () => boolean = () => true): number {
+  let o = 0;
+  while (o < buf.length && more()) {
+    const d = decodeHot(buf, o, version);
+    if (!d) break;
+    o += d.size;
+    emit(d.packet);
+  }
+  return o;
+}
+
 /** Decodes the packet at `o` of `buf` for a connection speaking `version`, or returns undefined. */
 export function decodeHot(buf: Buffer, o: number, version: number): Decoded | undefined {
   const b0 = buf[o]!;

@@ -34,11 +34,9 @@ function ackInOrder(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: numb
     after?.();
     return ack(c, cmd, messageId, RC.SUCCESS);
   }
-  const prev = c.ackChain ?? Promise.resolve();
-  // `wait` may fail while earlier acks are pending: mark it handled now (the chain below still sees the
-  // failure), or it is an unhandled rejection, which is fatal in `strata start`
-  wait?.catch(() => {});
-  const chain = prev.then(() => wait).then(
+  afterEarlierAcks(
+    c,
+    wait,
     () => {
       c.inboundPending--;
       // the message is durable and routed: remember its QoS 2 id in the session even if this connection is
@@ -47,7 +45,7 @@ function ackInOrder(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: numb
       if (c.state !== 'open') return;
       ack(c, cmd, messageId, RC.SUCCESS);
     },
-    (err: unknown) => {
+    (err) => {
       c.inboundPending--;
       c.ctx.logger.warn({ err, clientId: c.clientId }, 'publish could not be made durable');
       // v5 can say so; a 3.1.1 client can only learn it by losing the connection and resending
@@ -55,6 +53,15 @@ function ackInOrder(c: MqttConnection, cmd: 'puback' | 'pubrec', messageId: numb
       else c.protocolClose(RC.UNSPECIFIED_ERROR, 'persistence failed');
     },
   );
+}
+
+/** Runs `done` (or `failed`) once `wait` settles and every earlier acknowledgement went out [MQTT-4.6.0-2]. */
+function afterEarlierAcks(c: MqttConnection, wait: Promise<unknown> | undefined, done: () => void, failed: (err: unknown) => void): void {
+  const prev = c.ackChain ?? Promise.resolve();
+  // `wait` may fail while earlier acks are pending: mark it handled now (the chain below still sees the
+  // failure), or it is an unhandled rejection, which is fatal in `strata start`
+  wait?.catch(() => {});
+  const chain = prev.then(() => wait).then(done, failed);
   c.ackChain = chain;
   void chain.then(() => {
     if (c.ackChain === chain) c.ackChain = undefined;
@@ -109,7 +116,8 @@ export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
   const wait = broker.publish(c.identity!.namespace, message);
   if (qos === 0) {
     // nothing acknowledges a QoS 0 publish, so nothing else bounds how many wait for their durable copies
-    if (wait) c.flood(wait).catch((err) => c.ctx.logger.warn({ err }, 'QoS 0 publish failed'));
+    // (the promise never rejects: the broker logs what failed)
+    if (wait) void c.flood(wait);
     return;
   }
   c.inboundPending++;
@@ -168,21 +176,17 @@ export function handlePubrel(c: MqttConnection, p: IPubrelPacket): void {
   // client's next message under this (now free) id for a resend and drop it
   const forgotten = had && session.persistent ? c.ctx.broker.save(session) : undefined;
   if (forgotten) {
-    const prev = c.ackChain ?? Promise.resolve();
-    const chain = prev.then(() => forgotten).then(
+    return afterEarlierAcks(
+      c,
+      forgotten,
       () => {
         if (c.state === 'open') c.write({ cmd: 'pubcomp', messageId: id });
       },
-      (err: unknown) => {
+      (err) => {
         c.ctx.logger.warn({ err, clientId: c.clientId }, 'session snapshot failed; PUBREL not completed');
         c.protocolClose(RC.UNSPECIFIED_ERROR, 'persistence failed'); // the client resends PUBREL on reconnect
       },
     );
-    c.ackChain = chain;
-    void chain.then(() => {
-      if (c.ackChain === chain) c.ackChain = undefined;
-    });
-    return;
   }
   const send = (): void => {
     if (c.version === 5 && !had) c.write({ cmd: 'pubcomp', messageId: id, reasonCode: RC.PACKET_IDENTIFIER_NOT_FOUND });

@@ -86,7 +86,6 @@ export interface V5Outbound {
 /** Property identifiers (MQTT 5.0 §2.2.2.2). */
 const PROP = { payloadFormatIndicator: 0x01, messageExpiryInterval: 0x02, contentType: 0x03, responseTopic: 0x08, correlationData: 0x09, subscriptionIdentifier: 0x0b, topicAlias: 0x23, userProperty: 0x26 } as const;
 const NO_PROPS = Buffer.alloc(0);
-/** The message's own properties (the same for every subscriber), encoded once per message. */
 
 function writeVarint(buf: Buffer, o: number, n: number): number {
   do {

@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import mqtt from 'mqtt-packet';
-import { decodeHot } from './fast-parse.js';
+import { decodeHotRun } from './fast-parse.js';
 
 const requireFromPacket = createRequire(createRequire(import.meta.url).resolve('mqtt-packet'));
 const { BufferList } = requireFromPacket('bl') as { BufferList: new () => unknown };
@@ -44,13 +44,7 @@ export function createParser(protocolVersion?: number): mqtt.Parser {
   parser.parse = function parse(buf: Buffer): number {
     const version = p.settings.protocolVersion;
     if (version === undefined || p._stateCounter !== 0 || p._list.length !== 0 || p.error) return slowParse(buf);
-    let o = 0;
-    while (o < buf.length) {
-      const d = decodeHot(buf, o, version);
-      if (!d) break;
-      o += d.size;
-      parser.emit('packet', d.packet);
-    }
+    const o = decodeHotRun(buf, version, (packet) => parser.emit('packet', packet));
     return o === buf.length ? 0 : slowParse(o === 0 ? buf : buf.subarray(o));
   };
   return parser;

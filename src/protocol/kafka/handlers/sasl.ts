@@ -6,25 +6,17 @@
  * When the listener requires SASL, any other request before authentication closes the connection
  * (as Kafka does), see connection.ts; so does a failed SaslAuthenticate, after its answer.
  */
-import { randomBytes } from 'node:crypto';
-import { mockCredential, ScramError, ScramServerExchange } from '../../../auth/scram-server.js';
-import { SCRAM_MECHANISMS, type ScramMechanism } from '../../../auth/scram.js';
+import { credentialOrStandIn, ScramError, ScramServerExchange } from '../../../auth/scram-server.js';
+import { isScramMechanism, SCRAM_MECHANISMS, type ScramMechanism } from '../../../auth/scram.js';
 import type { Msg } from '../codec/schema.js';
 import { KafkaError } from '../error-codes.js';
 import type { ConnectionState, KafkaContext } from './context.js';
 
 export const MECHANISMS = ['PLAIN'];
 
-/** Keys the stand-in credentials of unknown users (stable for the process, secret). */
-const MOCK_SECRET = randomBytes(32);
-
 export function offeredMechanisms(ctx: KafkaContext): string[] {
   if (!ctx.authenticate) return [];
   return ctx.scramCredential ? [...MECHANISMS, ...SCRAM_MECHANISMS] : MECHANISMS;
-}
-
-function isScram(m: string | undefined): m is ScramMechanism {
-  return (SCRAM_MECHANISMS as readonly string[]).includes(m ?? '');
 }
 
 export function handleSaslHandshake(req: Msg, version: number, conn: ConnectionState, ctx: KafkaContext): Msg {
@@ -59,7 +51,7 @@ function loggedIn(conn: ConnectionState, user: string, namespace: string | undef
 export async function handleSaslAuthenticate(req: Msg, _version: number, conn: ConnectionState, ctx: KafkaContext): Promise<Msg> {
   const bytes = (req.authBytes as Buffer | null) ?? Buffer.alloc(0);
   if (conn.authenticated || !ctx.authenticate) return fail(KafkaError.ILLEGAL_SASL_STATE, 'SaslHandshake first');
-  if (isScram(conn.saslMechanism) && ctx.scramCredential) return scramRound(conn.saslMechanism, bytes, conn, ctx);
+  if (isScramMechanism(conn.saslMechanism) && ctx.scramCredential) return scramRound(conn.saslMechanism, bytes, conn, ctx);
   if (conn.saslMechanism !== 'PLAIN') return fail(KafkaError.ILLEGAL_SASL_STATE, 'SaslHandshake first');
   const creds = parsePlain(bytes);
   let result;
@@ -91,9 +83,7 @@ async function scramRound(mechanism: ScramMechanism, bytes: Buffer, conn: Connec
       const exchange = new ScramServerExchange(mechanism);
       const first = exchange.clientFirst(bytes.toString('utf8'));
       const found = await ctx.scramCredential!(mechanism, first.user);
-      // an unknown user (or one whose entry has no SCRAM keys) gets a stand-in credential, so the answer does
-      // not tell which users exist; the exchange then fails at the proof (RFC 5802 §9)
-      const serverFirst = exchange.serverFirst(found?.credential ?? mockCredential(mechanism, first.user, MOCK_SECRET));
+      const serverFirst = exchange.serverFirst(credentialOrStandIn(mechanism, first.user, found?.credential));
       conn.scram = { exchange, known: found !== undefined, ...(found?.namespace ? { namespace: found.namespace } : {}) };
       return ok(Buffer.from(serverFirst, 'utf8'));
     }
