@@ -3,7 +3,7 @@
  * selection (cooperative-sticky preferred when everyone supports it), SyncGroup waits for the leader,
  * rebalance on join / leave / session timeout, generation checks on heartbeat and commit.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GroupCoordinator } from '../../src/broker/groups/coordinator.js';
 import type { JoinParams } from '../../src/broker/groups/types.js';
 import type { GroupOffset, TopicLog } from '../../src/log/types.js';
@@ -61,6 +61,23 @@ describe('group coordinator', () => {
     expect(coord.heartbeat('ns', 'g', 'nobody', 1)).toBe('UNKNOWN_MEMBER_ID');
     expect(coord.describe('other-ns', 'g')).toBeUndefined();
   });
+
+  it('completes the first join when the delay timer fires before the wall clock reaches its end', async () => {
+    // libuv starts a timer from its cached loop time, so it can fire while Date.now() is still a little short
+    // of the delay's end; the join must not then wait for the rebalance timeout (kafkajs: 60 s)
+    coord = new GroupCoordinator(offsetsOnlyLog(), { initialRebalanceDelayMs: 50 });
+    const now = Date.now.bind(Date);
+    const started = now();
+    const joined = coord.join('ns', params({ rebalanceTimeoutMs: 60_000 }));
+    const lagging = vi.spyOn(Date, 'now').mockImplementation(() => now() - 20);
+    try {
+      const r = await joined;
+      expect(r.error).toBe('NONE');
+      expect(now() - started).toBeLessThan(5_000);
+    } finally {
+      lagging.mockRestore();
+    }
+  }, 10_000);
 
   it('selects the protocol every member supports, by preference', async () => {
     coord = new GroupCoordinator(offsetsOnlyLog(), { initialRebalanceDelayMs: 20 });

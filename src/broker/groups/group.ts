@@ -221,7 +221,13 @@ export class Group {
       this.rebalanceTimer = setTimeout(() => this.completeJoin(), timeout);
       this.rebalanceTimer.unref();
       if (this.notBefore > 0) {
-        this.delayTimer = setTimeout(() => this.maybeCompleteJoin(), this.config.initialRebalanceDelayMs);
+        // the delay is over when its timer fires: a timer may fire a little before Date.now() reaches
+        // notBefore (libuv measures from its cached loop time), and nothing would check again until the
+        // rebalance timeout
+        this.delayTimer = setTimeout(() => {
+          this.notBefore = 0;
+          this.maybeCompleteJoin();
+        }, this.config.initialRebalanceDelayMs);
         this.delayTimer.unref();
       }
     }
