@@ -66,7 +66,9 @@ export async function startStrataPeer(): Promise<Peer> {
 export async function startMosquitto(): Promise<Peer> {
   const port = await freePort();
   const conf = join(mkdtempSync(join(tmpdir(), 'mosq-')), 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 100000\n`);
+  // no in-flight maximum (Mosquitto's default is 20): Debian's 2.0.11 stalls QoS 1 deliveries under load with a
+  // finite one (queued messages never sent; inflight-quota fixes came in 2.0.13); MOSQ_INFLIGHT overrides it
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 100000\nmax_inflight_messages ${process.env.MOSQ_INFLIGHT ?? 0}\n`);
   const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   await waitPort(port, child, 'mosquitto');
   return { name: 'mosquitto', port, pid: child.pid!, stop: stopper(child) };
@@ -96,4 +98,10 @@ export const PEERS: Record<string, () => Promise<Peer>> = { strata: startStrataP
 export function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
+}
+
+/** CPU time (user + system, all threads) of a process in ms (Linux, clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }

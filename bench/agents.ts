@@ -27,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAgent, type Agent } from '../connectors/agent-sdk/index.js';
 import { percentile } from './_mqtt-load.js';
-import { freePort, startMosquitto, type Peer } from './_mqtt-peers.js';
+import { cpuMs, freePort, startMosquitto, type Peer } from './_mqtt-peers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -89,11 +89,6 @@ const STARTERS: Record<string, () => Promise<Peer>> = {
   'strata-base-history': () => startStrata(['--mqtt-log-topics', HISTORY], 'strata-base-history', process.env.STRATA_BENCH_BASE_DIST ?? join(ROOT, '.cache', 'dist-base')),
 };
 
-/** CPU time (user + system) of a process in ms (Linux, clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 
 interface Pool {
   requester: Agent;

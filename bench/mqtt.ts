@@ -6,14 +6,15 @@
  *   latency  QoS 1 at a fixed 5,000 msg/s: p50/p99 publish → receive
  *   idle     10,000 idle connections: broker resident memory per connection
  *
- *   npm run build && node bench/run.js mqtt [--targets=strata,mosquitto,aedes] [--scenarios=fanin,fanout,latency,idle] [--messages=50000] [--idle=10000] [--json]
+ *   npm run build && node bench/run.js mqtt [--targets=strata,mosquitto,aedes] [--scenarios=fanin,fanout,latency,idle] [--messages=50000] [--idle=10000]
+ *     [--batch=64] [--json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoadClient, percentile } from './_mqtt-load.js';
-import { PEERS, rssKiB, type Peer } from './_mqtt-peers.js';
+import { cpuMs, PEERS, rssKiB, type Peer } from './_mqtt-peers.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const TARGETS = (args.get('targets') ?? 'strata,mosquitto,aedes').split(',');
@@ -22,8 +23,21 @@ const MESSAGES = Number(args.get('messages') ?? 50_000);
 const IDLE = Number(args.get('idle') ?? 10_000);
 const RUNS = Number(args.get('runs') ?? 3);
 const PAYLOAD = Buffer.alloc(64, 0x61);
+const payloadOf = (publisher: number): Buffer => Buffer.concat([Buffer.from([publisher]), PAYLOAD.subarray(1)]);
+/** Packets per write in the load clients (1 = every packet written on its own, as a naive client does). */
+const BATCH = Number(args.get('batch') ?? 64);
+const connect = (port: number, id: string): Promise<LoadClient> => LoadClient.connect(port, id, true, BATCH);
 
 type Result = Record<string, number | string>;
+
+/** Resolves once `count()` has not moved for 3 s (a broker that lost messages leaves an end-to-end window shut). */
+async function stalled(count: () => number): Promise<void> {
+  let last = -1;
+  while (count() !== last) {
+    last = count();
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
 
 /** Waits until `count()` reaches `target` or stops moving for 3 s. */
 async function settle(count: () => number, target: number): Promise<void> {
@@ -36,57 +50,85 @@ async function settle(count: () => number, target: number): Promise<void> {
   }
 }
 
-async function fanIn(port: number, qos: 0 | 1): Promise<Result> {
-  const sub = await LoadClient.connect(port, `fi-sub-${qos}`);
+/**
+ * `e2e`: each QoS 1 publisher keeps at most 100 messages that the subscriber has not received yet (instead of
+ * 100 that the broker has not acknowledged): the rate a broker sustains without building a queue.
+ */
+async function fanIn(peer: Peer, qos: 0 | 1, e2e = false): Promise<Result> {
+  const port = peer.port;
+  const sub = await connect(port, `fi-sub-${qos}`);
   let received = 0;
   let lastAt = 0;
-  sub.onPublish = () => {
+  const perPublisher = [0, 0, 0, 0];
+  const pubs = await Promise.all([0, 1, 2, 3].map((i) => connect(port, `fi-pub-${qos}-${i}`)));
+  sub.onPublish = (p) => {
     received++;
     lastAt = performance.now();
+    if (e2e) {
+      const i = p.payload[0]!; // the publisher's number, first payload byte
+      perPublisher[i]!++;
+      pubs[i]!.pump();
+    }
   };
   await sub.subscribe(`fi${qos}/#`, qos);
-  const pubs = await Promise.all([0, 1, 2, 3].map((i) => LoadClient.connect(port, `fi-pub-${qos}-${i}`)));
   const total = MESSAGES * 4;
+  const cpu0 = cpuMs(peer.pid);
   const t0 = performance.now();
-  await Promise.all(pubs.map((p, i) => p.publishMany(`fi${qos}/${i}`, MESSAGES, () => PAYLOAD, qos)));
+  await Promise.race([Promise.all(pubs.map((p, i) => p.publishMany(`fi${qos}/${i}`, MESSAGES, payloadOf(i), qos, 100, e2e ? () => perPublisher[i]! : undefined))), stalled(() => received)]);
   await settle(() => received, total);
   const secs = ((received === total ? lastAt : performance.now()) - t0) / 1000;
   [sub, ...pubs].forEach((c) => c.close());
-  return { msgsPerSec: Math.round(received / secs), received, sent: total, lost: total - received };
+  const brokerCpuMsPer1k = +(((cpuMs(peer.pid) - cpu0) / received) * 1000).toFixed(2);
+  return { msgsPerSec: Math.round(received / secs), received, sent: total, lost: total - received, brokerCpuMsPer1k };
 }
 
-async function fanOut(port: number, qos: 0 | 1): Promise<Result> {
+/** `e2e`: the QoS 1 publisher keeps at most 100 messages not yet received by every subscriber (see fanIn). */
+async function fanOut(peer: Peer, qos: 0 | 1, e2e = false): Promise<Result> {
+  const port = peer.port;
   const n = 50;
   const per = Math.max(1000, Math.floor(MESSAGES / 5));
   let received = 0;
   let lastAt = 0;
-  const subs = await Promise.all(Array.from({ length: n }, (_, i) => LoadClient.connect(port, `fo-sub-${qos}-${i}`)));
-  for (const s of subs) {
+  const subs = await Promise.all(Array.from({ length: n }, (_, i) => connect(port, `fo-sub-${qos}-${i}`)));
+  const pub = await connect(port, `fo-pub-${qos}`);
+  const got = new Array<number>(n).fill(0);
+  // messages every subscriber has (the minimum of the counts), kept up to date as counts move
+  let everyone = 0;
+  let atMin = n;
+  subs.forEach((s, k) => {
     s.onPublish = () => {
       received++;
       lastAt = performance.now();
+      if (e2e && got[k]++ === everyone && --atMin === 0) {
+        while (atMin === 0) {
+          everyone++;
+          atMin = got.filter((g) => g === everyone).length;
+        }
+        pub.pump();
+      }
     };
-    await s.subscribe(`fo${qos}/x`, qos);
-  }
-  const pub = await LoadClient.connect(port, `fo-pub-${qos}`);
+  });
+  for (const s of subs) await s.subscribe(`fo${qos}/x`, qos);
   const total = per * n;
+  const cpu0 = cpuMs(peer.pid);
   const t0 = performance.now();
-  await pub.publishMany(`fo${qos}/x`, per, () => PAYLOAD, qos);
+  await Promise.race([pub.publishMany(`fo${qos}/x`, per, PAYLOAD, qos, 100, e2e ? () => everyone : undefined), stalled(() => received)]);
   await settle(() => received, total);
   const secs = ((received === total ? lastAt : performance.now()) - t0) / 1000;
   [pub, ...subs].forEach((c) => c.close());
-  return { msgsPerSec: Math.round(received / secs), received, sent: total, lost: total - received };
+  const brokerCpuMsPer1k = +(((cpuMs(peer.pid) - cpu0) / received) * 1000).toFixed(2);
+  return { msgsPerSec: Math.round(received / secs), received, sent: total, lost: total - received, brokerCpuMsPer1k };
 }
 
 async function latency(port: number): Promise<Result> {
   const rate = 5000;
   const seconds = 6;
-  const sub = await LoadClient.connect(port, 'lat-sub');
+  const sub = await connect(port, 'lat-sub');
   const lat: number[] = [];
   sub.onPublish = (p) => lat.push(performance.now() - (p.payload as Buffer).readDoubleLE(0));
   await sub.subscribe('lat/x', 1);
-  const pub = await LoadClient.connect(port, 'lat-pub');
-  pub.onPuback = () => {};
+  const pub = await connect(port, 'lat-pub');
+  pub.onPubacks = () => {};
   const { default: mqtt } = await import('mqtt-packet');
   const total = rate * seconds;
   const t0 = performance.now();
@@ -116,7 +158,7 @@ async function idle(peer: Peer): Promise<Result> {
   const before = rssKiB(peer.pid);
   const clients: LoadClient[] = [];
   for (let i = 0; i < IDLE; i += 200) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(200, IDLE - i) }, (_, j) => LoadClient.connect(peer.port, `idle-${i + j}`)))));
+    clients.push(...(await Promise.all(Array.from({ length: Math.min(200, IDLE - i) }, (_, j) => connect(peer.port, `idle-${i + j}`)))));
   }
   await new Promise((r) => setTimeout(r, 2000));
   const after = rssKiB(peer.pid);
@@ -147,9 +189,15 @@ async function main(): Promise<void> {
     const peer = await PEERS[target]!();
     try {
       // warm-up (JIT) on every broker alike
-      await fanIn(peer.port, 0).catch(() => undefined);
-      if (SCENARIOS.includes('fanin')) for (const q of [0, 1] as const) r[`fanin-qos${q}`] = await median(() => fanIn(peer.port, q), 'msgsPerSec');
-      if (SCENARIOS.includes('fanout')) for (const q of [0, 1] as const) r[`fanout-qos${q}`] = await median(() => fanOut(peer.port, q), 'msgsPerSec');
+      await fanIn(peer, 0).catch(() => undefined);
+      if (SCENARIOS.includes('fanin')) {
+        for (const q of [0, 1] as const) r[`fanin-qos${q}`] = await median(() => fanIn(peer, q), 'msgsPerSec');
+        r['fanin-qos1-e2e'] = await median(() => fanIn(peer, 1, true), 'msgsPerSec');
+      }
+      if (SCENARIOS.includes('fanout')) {
+        for (const q of [0, 1] as const) r[`fanout-qos${q}`] = await median(() => fanOut(peer, q), 'msgsPerSec');
+        r['fanout-qos1-e2e'] = await median(() => fanOut(peer, 1, true), 'msgsPerSec');
+      }
       if (SCENARIOS.includes('latency')) r.latency = await median(() => latency(peer.port), 'p99ms');
     } finally {
       await peer.stop();
