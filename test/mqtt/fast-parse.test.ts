@@ -5,7 +5,10 @@
  */
 import mqtt from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { decodeHot } from '../../src/protocol/mqtt/fast-parse.js';
+import type { Delivery } from '../../src/broker/mqtt/session.js';
+import type { Message, MessageProperties } from '../../src/broker/mqtt/types.js';
+import { decodeHot, FORWARDED_PROPERTIES } from '../../src/protocol/mqtt/fast-parse.js';
+import { encodeV5, presetMessageProperties } from '../../src/protocol/mqtt/outbound.js';
 import { createParser } from '../../src/protocol/mqtt/parser.js';
 
 function rng(seed: number): () => number {
@@ -24,6 +27,13 @@ function run(parser: mqtt.Parser, chunks: Buffer[]): { packets: unknown[]; error
   parser.on('error', (e: Error) => errors.push(e.message));
   for (const c of chunks) parser.parse(c);
   return { packets, errors };
+}
+
+function parseOne(buf: Buffer): mqtt.Packet {
+  const got = run(mqtt.parser({ protocolVersion: 5 }), [buf]);
+  expect(got.errors).toEqual([]);
+  expect(got.packets).toHaveLength(1);
+  return got.packets[0] as mqtt.Packet;
 }
 
 function randomPacket(r: () => number, version: 4 | 5): mqtt.Packet {
@@ -86,6 +96,48 @@ describe('hot-path decoder', () => {
     expect(d?.packet).toMatchObject({ cmd: 'publish', topic: 'skills/echo/requests', messageId: 9, properties: { responseTopic: 'agents/a/replies', contentType: 'application/json', messageExpiryInterval: 30 } });
     expect(decodeHot(Buffer.from([0x40, 2, 0, 5]), 0, 5)?.packet).toMatchObject({ cmd: 'puback', messageId: 5, reasonCode: 0 });
     expect(decodeHot(buf.subarray(0, buf.length - 1), 0, 5)).toBeUndefined(); // incomplete: left to mqtt-packet
+  });
+
+  it('keeps the forwarded properties as sent; a delivery encoded from them parses to what encoding them anew gives', () => {
+    const r = rng(4242);
+    const forwardedKeys = ['payloadFormatIndicator', 'contentType', 'responseTopic', 'correlationData', 'userProperties'] as const;
+    let checked = 0;
+    for (let round = 0; round < 3000; round++) {
+      const sent = randomPacket(r, 5);
+      if (sent.cmd !== 'publish') continue;
+      const d = decodeHot(mqtt.generate(sent, { protocolVersion: 5 }), 0, 5);
+      if (!d) continue; // left to mqtt-packet (subscription identifier): nothing is preset
+      const p = d.packet as mqtt.IPublishPacket & { [FORWARDED_PROPERTIES]?: Buffer };
+      const forwarded = p[FORWARDED_PROPERTIES];
+      if (!p.properties) {
+        expect(forwarded).toBeUndefined();
+        continue;
+      }
+      const properties: MessageProperties = {};
+      for (const k of forwardedKeys) if (p.properties[k] !== undefined) (properties as Record<string, unknown>)[k] = p.properties[k];
+      const message = (): Message => ({ topic: p.topic, payload: p.payload as Buffer, qos: 1, retain: false, properties, expiresAt: p.properties?.messageExpiryInterval ? 1_000_000 + 5000 : undefined });
+      const preset = message();
+      presetMessageProperties(preset, forwarded!);
+      const delivery = (m: Message): Delivery => ({ message: m, qos: 1, retain: false }) as Delivery;
+      const out = { aliases: new Map<string, number>(), aliasMax: 0 };
+      const got = encodeV5(delivery(preset), 7, false, out, 1_000_000).buf;
+      const want = encodeV5(delivery(message()), 7, false, out, 1_000_000).buf;
+      expect(got.length).toBe(want.length);
+      expect(norm(parseOne(got))).toEqual(norm(parseOne(want)));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it('leaves ill-formed UTF-8 in a property to mqtt-packet, so it is never forwarded as sent', () => {
+    const good = mqtt.generate({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { contentType: 'ab' } }, { protocolVersion: 5 });
+    expect(decodeHot(good, 0, 5)).toBeDefined();
+    const bad = Buffer.from(good);
+    bad[bad.indexOf('ab')] = 0xff;
+    expect(decodeHot(bad, 0, 5)).toBeUndefined();
+    const format2 = mqtt.generate({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { payloadFormatIndicator: true } }, { protocolVersion: 5 });
+    format2[format2.indexOf(0x01, 5) + 1] = 2; // Payload Format Indicator 2 is not a valid value
+    expect(decodeHot(format2, 0, 5)).toBeUndefined();
   });
 
   it('leaves malformed packets to mqtt-packet, which reports them', () => {

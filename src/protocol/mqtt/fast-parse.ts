@@ -39,18 +39,48 @@ function varint(buf: Buffer, o: number, end: number): [number, number] | undefin
   return undefined;
 }
 
+/**
+ * On a decoded v5 PUBLISH: the wire bytes of its properties that a broker forwards unchanged (Payload Format
+ * Indicator, Content Type, Response Topic, Correlation Data, User Properties, in the client's order), so the
+ * encoder need not write them again (outbound.ts presetMessageProperties). Message Expiry and Topic Alias are
+ * left out: both are rewritten per delivery.
+ */
+export const FORWARDED_PROPERTIES = Symbol('strata.mqtt.forwardedProperties');
+
+const FORWARDED = new Set([PAYLOAD_FORMAT, CONTENT_TYPE, RESPONSE_TOPIC, CORRELATION_DATA, USER_PROPERTY]);
+
+/** The forwarded properties of the last properties() call: runs of [start, end) offsets. */
+let runs: number[] = [];
+
+function forwardedBytes(buf: Buffer): Buffer {
+  if (runs.length === 2) return buf.subarray(runs[0], runs[1]);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < runs.length; i += 2) parts.push(buf.subarray(runs[i], runs[i + 1]));
+  return Buffer.concat(parts);
+}
+
 /** MQTT 5 PUBLISH properties in [o, end): the properties object, or undefined to fall back. */
 function properties(buf: Buffer, o: number, end: number): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
+  runs = [];
+  let at = o; // where the current property starts
   const str = (): string | undefined => {
     if (o + 2 > end) return undefined;
     const n = buf.readUInt16BE(o);
     if (o + 2 + n > end) return undefined;
     const s = buf.toString('utf8', o + 2, o + 2 + n);
+    // ill-formed UTF-8 (decoded to U+FFFD): mqtt-packet decides, and the bytes are never forwarded as sent
+    if (s.includes('\uFFFD')) return undefined;
     o += 2 + n;
     return s;
   };
-  while (o < end) {
+  const forwarded = (id: number): void => {
+    if (!FORWARDED.has(id)) return;
+    if (runs.length > 0 && runs[runs.length - 1] === at) runs[runs.length - 1] = o;
+    else runs.push(at, o);
+  };
+  for (; o < end; forwarded(buf[at]!)) {
+    at = o;
     const id = buf[o++]!;
     if (id === USER_PROPERTY) {
       const name = str();
@@ -67,7 +97,7 @@ function properties(buf: Buffer, o: number, end: number): Record<string, unknown
     let value: unknown;
     switch (id) {
       case PAYLOAD_FORMAT:
-        if (o + 1 > end) return undefined;
+        if (o + 1 > end || buf[o]! > 1) return undefined;
         key = 'payloadFormatIndicator';
         value = buf[o++] !== 0;
         break;
@@ -162,6 +192,9 @@ export function decodeHot(buf: Buffer, o: number, version: number): Decoded | un
   }
   const packet: Record<string, unknown> = { cmd: 'publish', retain: (b0 & 1) !== 0, qos, dup: (b0 & 8) !== 0, length: len[0], topic, payload: buf.subarray(p, end) };
   if (messageId !== undefined) packet.messageId = messageId;
-  if (props && Object.keys(props).length) packet.properties = props;
+  if (props && Object.keys(props).length) {
+    packet.properties = props;
+    (packet as { [FORWARDED_PROPERTIES]?: Buffer })[FORWARDED_PROPERTIES] = forwardedBytes(buf);
+  }
   return { packet: packet as unknown as Packet, size: end - o };
 }

@@ -8,6 +8,8 @@ import { isValidTopicName } from '../../broker/mqtt/topic.js';
 import type { Message, MessageProperties } from '../../broker/mqtt/types.js';
 import type { MqttConnection } from './connection.js';
 import { RC } from './reason-codes.js';
+import { FORWARDED_PROPERTIES } from './fast-parse.js';
+import { presetMessageProperties } from './outbound.js';
 
 function propertiesOf(p: IPublishPacket): MessageProperties | undefined {
   const src = p.properties;
@@ -112,6 +114,8 @@ export function handlePublish(c: MqttConnection, p: IPublishPacket): void {
     expiresAt: expiry ? Date.now() + expiry * 1000 : undefined,
     origin: session.clientId,
   };
+  const forwarded = (p as { [FORWARDED_PROPERTIES]?: Buffer })[FORWARDED_PROPERTIES];
+  if (forwarded !== undefined && message.properties !== undefined) presetMessageProperties(message, forwarded);
   if (c.ctx.quotas !== undefined && !admitted(c, p, message)) return;
   const wait = broker.publish(c.identity!.namespace, message);
   if (qos === 0) {

@@ -125,6 +125,15 @@ function eachValue(v: unknown, f: (s: string) => void): void {
 }
 
 /**
+ * Gives a message the wire bytes of its forwarded properties as its client sent them (fast-parse.ts
+ * FORWARDED_PROPERTIES), so messageProperties need not encode them; they stay in use only while
+ * `m.properties` is the same object.
+ */
+export function presetMessageProperties(m: Message, forwarded: Buffer): void {
+  (m as Cached)[V5_PROPS] = { properties: m.properties, buf: forwarded };
+}
+
+/**
  * Payload Format Indicator, Content Type, Response Topic, Correlation Data and User Properties, in the
  * order of the properties object (as mqtt-packet writes them) [MQTT-3.3.2-4, MQTT-3.3.2-20, MQTT-3.3.2-17].
  */
