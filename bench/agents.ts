@@ -27,7 +27,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAgent, type Agent } from '../connectors/agent-sdk/index.js';
 import { percentile } from './_mqtt-load.js';
-import { cpuMs, freePort, startMosquitto, type Peer } from './_mqtt-peers.js';
+import { cpuMs, freePort, startMosquitto, syscalls, type Peer } from './_mqtt-peers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -180,6 +180,7 @@ async function closedLoop(pool: Pool, pid: number, total: number, concurrency: n
   const lat: number[] = [];
   let next = 0;
   const cpu0 = cpuMs(pid);
+  const sys0 = syscalls(pid);
   const agents0 = lastAgentsCpuMs;
   const req0 = requesterCpuMs();
   const t0 = performance.now();
@@ -199,11 +200,14 @@ async function closedLoop(pool: Pool, pid: number, total: number, concurrency: n
   await Promise.all(Array.from({ length: concurrency }, worker));
   const secs = (performance.now() - t0) / 1000;
   const cpu = cpuMs(pid) - cpu0;
+  const sys1 = syscalls(pid);
   await new Promise((r) => setTimeout(r, 200)); // late duplicates would show in rawReplies
   lat.sort((a, b) => a - b);
   const tally = await check.finish(pool, raw0, h0);
   const clientCpu = { agentsCpuMsPer1k: +(((lastAgentsCpuMs - agents0) / tally.answered) * 1000).toFixed(1), requesterCpuMsPer1k: +(((requesterCpuMs() - req0) / tally.answered) * 1000).toFixed(1) };
-  return { requestsPerSec: Math.round(tally.answered / secs), p50ms: +percentile(lat, 50).toFixed(2), p99ms: +percentile(lat, 99).toFixed(2), brokerCpuMsPer1k: +((cpu / tally.answered) * 1000).toFixed(1), ...clientCpu, ...tally };
+  // the broker's socket reads and writes per request (each request is 4 packets in and 4 out)
+  const brokerSyscallsPerRequest = { reads: +((sys1.reads - sys0.reads) / tally.answered).toFixed(2), writes: +((sys1.writes - sys0.writes) / tally.answered).toFixed(2) };
+  return { requestsPerSec: Math.round(tally.answered / secs), p50ms: +percentile(lat, 50).toFixed(2), p99ms: +percentile(lat, 99).toFixed(2), brokerCpuMsPer1k: +((cpu / tally.answered) * 1000).toFixed(1), brokerSyscallsPerRequest, ...clientCpu, ...tally };
 }
 
 /** `rate` requests/s for `seconds`, latency from the scheduled send time. */

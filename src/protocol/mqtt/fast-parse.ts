@@ -49,8 +49,15 @@ export const FORWARDED_PROPERTIES = Symbol('strata.mqtt.forwardedProperties');
 
 const FORWARDED = new Set([PAYLOAD_FORMAT, CONTENT_TYPE, RESPONSE_TOPIC, CORRELATION_DATA, USER_PROPERTY]);
 
-/** The forwarded properties of the last properties() call: runs of [start, end) offsets. */
-let runs: number[] = [];
+/** The forwarded properties of the last properties() call: runs of [start, end) offsets (reused). */
+const runs: number[] = [];
+
+/** Adds the property `id` at [at, end) to the forwarded runs when it is forwarded. */
+function forwarded(id: number, at: number, end: number): void {
+  if (!FORWARDED.has(id)) return;
+  if (runs.length > 0 && runs[runs.length - 1] === at) runs[runs.length - 1] = end;
+  else runs.push(at, end);
+}
 
 function forwardedBytes(buf: Buffer): Buffer {
   if (runs.length === 2) return buf.subarray(runs[0], runs[1]);
@@ -62,8 +69,7 @@ function forwardedBytes(buf: Buffer): Buffer {
 /** MQTT 5 PUBLISH properties in [o, end): the properties object, or undefined to fall back. */
 function properties(buf: Buffer, o: number, end: number): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
-  runs = [];
-  let at = o; // where the current property starts
+  runs.length = 0;
   const str = (): string | undefined => {
     if (o + 2 > end) return undefined;
     const n = buf.readUInt16BE(o);
@@ -74,13 +80,8 @@ function properties(buf: Buffer, o: number, end: number): Record<string, unknown
     o += 2 + n;
     return s;
   };
-  const forwarded = (id: number): void => {
-    if (!FORWARDED.has(id)) return;
-    if (runs.length > 0 && runs[runs.length - 1] === at) runs[runs.length - 1] = o;
-    else runs.push(at, o);
-  };
-  for (; o < end; forwarded(buf[at]!)) {
-    at = o;
+  while (o < end) {
+    const at = o;
     const id = buf[o++]!;
     if (id === USER_PROPERTY) {
       const name = str();
@@ -91,6 +92,7 @@ function properties(buf: Buffer, o: number, end: number): Record<string, unknown
       if (had === undefined) up[name] = value;
       else if (Array.isArray(had)) had.push(value);
       else up[name] = [had, value];
+      forwarded(id, at, o);
       continue;
     }
     let key: string;
@@ -133,6 +135,7 @@ function properties(buf: Buffer, o: number, end: number): Record<string, unknown
     }
     if (key in out) return undefined; // repeated: mqtt-packet turns it into an array, keep its behaviour
     out[key] = value;
+    forwarded(id, at, o);
   }
   return o === end ? out : undefined;
 }
