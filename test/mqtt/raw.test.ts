@@ -24,6 +24,13 @@ async function open(id: string, v: 3 | 4 | 5 = 5, extra = {}): Promise<RawClient
   return c;
 }
 
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  for (const end = Date.now() + ms; !cond(); ) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(5);
+  }
+}
+
 async function disconnectReason(c: RawClient): Promise<number | undefined> {
   const d = (await c.next('disconnect')) as mqtt.IDisconnectPacket;
   await c.closed;
@@ -143,6 +150,40 @@ describe('QoS 2 flow', () => {
     const second = (await again.next('publish')) as mqtt.IPublishPacket;
     expect(second.dup).toBe(true);
     expect(second.messageId).toBe(first.messageId);
+  });
+
+  it('a resent window larger than the new Receive Maximum goes out as acknowledgements make room, same ids, in order [MQTT-3.3.4-9]', async () => {
+    const opts = { clean: false, properties: { sessionExpiryInterval: 60 } };
+    const sub = await open('window', 5, opts);
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'w', qos: 1 }] });
+    await sub.next('suback');
+    const pub = await open('wp');
+    for (let i = 0; i < 5; i++) {
+      // one at a time: this broker's Receive Maximum is 3, and a persistent subscriber's copy is acknowledged once durable
+      pub.send({ cmd: 'publish', topic: 'w', payload: Buffer.from(`m${i}`), qos: 1, messageId: 10 + i, retain: false, dup: false });
+      await pub.next('puback');
+    }
+    await waitFor(() => sub.packets.filter((p) => p.cmd === 'publish').length === 5);
+    const sent = sub.packets.filter((p): p is mqtt.IPublishPacket => p.cmd === 'publish').map((p) => p.messageId);
+    sub.end(); // none acknowledged
+    await sleep(20);
+    const again = rawClient(tb.server);
+    clients.push(again);
+    again.send(connectPacket('window', 5, { ...opts, properties: { ...opts.properties, receiveMaximum: 2 } }));
+    await again.next('connack');
+    const resent = (): mqtt.IPublishPacket[] => again.packets.filter((p): p is mqtt.IPublishPacket => p.cmd === 'publish');
+    await waitFor(() => resent().length === 2);
+    await sleep(50);
+    expect(resent()).toHaveLength(2); // not all 5 at once
+    for (let acked = 0; acked < 5; acked++) {
+      again.send({ cmd: 'puback', messageId: resent()[acked]!.messageId, reasonCode: 0 } as mqtt.Packet);
+      await waitFor(() => resent().length === Math.min(5, acked + 3));
+      await sleep(10);
+      expect(resent()).toHaveLength(Math.min(5, acked + 3));
+    }
+    expect(resent().map((p) => p.messageId)).toEqual(sent);
+    expect(resent().map((p) => String(p.payload))).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(resent().every((p) => p.dup)).toBe(true);
   });
 });
 

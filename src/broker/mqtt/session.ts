@@ -49,6 +49,12 @@ export class Session {
   private subs: Map<string, Subscription> | undefined;
   private queued: Delivery[] | undefined;
   private flights: Map<number, InFlight> | undefined;
+  /**
+   * In-flight PUBLISH packet ids not resent yet on this connection, oldest first: a window taken over from an
+   * earlier connection (or restored after a restart) can be larger than this client's Receive Maximum, and
+   * the rest is resent, same ids, as acknowledgements make room [MQTT-3.3.4-9, MQTT-4.6.0-1].
+   */
+  private resendLater: number[] | undefined;
   private qos2: Set<number> | undefined;
 
   get subscriptions(): Map<string, Subscription> {
@@ -216,8 +222,21 @@ export class Session {
     if (!f) return false;
     this.inflight.delete(packetId);
     this.release(f.delivery);
+    this.resendWaiting();
     this.drain();
     return true;
+  }
+
+  /** Resends held-back in-flight PUBLISH packets (DUP, same id) while the client's window has room. */
+  private resendWaiting(): void {
+    const waiting = this.resendLater;
+    if (!waiting || !this.link) return;
+    while (waiting.length > 0 && this.inflight.size - waiting.length < this.link.receiveMaximum) {
+      const id = waiting.shift()!;
+      const f = this.inflight.get(id);
+      if (f?.state === 'publish') this.link.sendPublish(f.delivery, id, true);
+    }
+    if (waiting.length === 0) this.resendLater = undefined;
   }
 
   /** PUBREC: answer with PUBREL; an error reason ends the flow [MQTT-4.3.3-4]. */
@@ -231,19 +250,28 @@ export class Session {
     return true;
   }
 
-  /** A connection took this session over: resend the in-flight window with DUP [MQTT-4.4.0-1], then drain. */
+  /**
+   * A connection took this session over: resend the in-flight window in its order, PUBLISH with DUP and the
+   * same packet id, PUBREL again [MQTT-4.4.0-1, MQTT-4.6.0-1]; never more unacknowledged PUBLISH packets than
+   * the new connection's Receive Maximum [MQTT-3.3.4-9] (the rest follow as acknowledgements come); then drain.
+   */
   attach(link: SessionLink): void {
     this.link = link;
     this.disconnectedAt = undefined;
+    this.resendLater = undefined;
+    let outstanding = 0;
     for (const [id, f] of this.flights ?? []) {
-      if (f.state === 'publish') link.sendPublish(f.delivery, id, true);
-      else link.sendPubrel(id);
+      outstanding++;
+      if (f.state === 'pubrel') link.sendPubrel(id);
+      else if (outstanding <= link.receiveMaximum && this.resendLater === undefined) link.sendPublish(f.delivery, id, true);
+      else (this.resendLater ??= []).push(id);
     }
     this.drain();
   }
 
   detach(): void {
     this.link = undefined;
+    this.resendLater = undefined;
     this.disconnectedAt = Date.now();
   }
 
@@ -253,6 +281,7 @@ export class Session {
     this.hooks.queuedDelta(-(this.queued?.length ?? 0));
     this.queued = undefined;
     this.flights = undefined;
+    this.resendLater = undefined;
     this.outstanding = undefined;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
   }
