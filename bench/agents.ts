@@ -58,11 +58,11 @@ async function waitPort(port: number, exited: () => boolean): Promise<void> {
 }
 
 /** The real `strata start` process on its embedded fs store (a fresh data dir); `dist` = another build (A/B). */
-async function startStrata(extra: string[], name: string, dist?: string): Promise<Peer> {
+async function startStrata(extra: string[], name: string, dist?: string, moreNodeArgs: string[] = []): Promise<Peer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-agents-'));
   const prof = process.env.STRATA_BENCH_CPU_PROF;
-  const nodeArgs = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const nodeArgs = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...moreNodeArgs];
   const entry = dist ? ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(dist, 'src', 'server', 'cli.js'))}); process.exitCode = await main(process.argv.slice(1));`] : [join(ROOT, 'bin', 'strata.js')];
   const child = spawn(process.execPath, [...nodeArgs, ...entry, 'start', '--mqtt-port', String(port), '--http-port', '0', '--kafka-port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--mqtt-sys-interval', '0', ...extra], { stdio: ['ignore', process.env.STRATA_BENCH_NODE_ARGS ? 'inherit' : 'ignore', 'inherit'] });
   await waitPort(port, () => child.exitCode !== null);
@@ -83,6 +83,9 @@ async function startStrata(extra: string[], name: string, dist?: string): Promis
 const STARTERS: Record<string, () => Promise<Peer>> = {
   strata: () => startStrata([], 'strata'),
   'strata-history': () => startStrata(['--mqtt-log-topics', HISTORY], 'strata-history'),
+  /** Strata with V8's garbage collector on the main thread only (no helper threads). */
+  'strata-single-gc': () => startStrata([], 'strata-single-gc', undefined, ['--single-threaded-gc']),
+  /** `strata/<node flag>/<node flag>…` (A/B of node flags in one run; ':' for '='), e.g. strata/--max-semi-space-size:16 */
   mosquitto: startMosquitto,
   /** A/B: an older build copied to STRATA_BENCH_BASE_DIST (default .cache/dist-base), same flags as `strata`. */
   'strata-base': () => startStrata([], 'strata-base', process.env.STRATA_BENCH_BASE_DIST ?? join(ROOT, '.cache', 'dist-base')),
@@ -280,7 +283,8 @@ async function benchAll(targets: string[]): Promise<Record<string, { closed: Rec
   const results: Record<string, { closed: Record<string, unknown>[]; open: Record<string, unknown>[] }> = {};
   try {
     for (const target of targets) {
-      const peer = await STARTERS[target]!();
+      const flags = target.startsWith('strata/') ? target.split('/').slice(1).map((f) => f.replace(':', '=')) : undefined;
+      const peer = flags ? await startStrata([], target, undefined, flags) : await STARTERS[target]!();
       setups.push({ target, peer, pool: undefined as unknown as Pool });
       setups.at(-1)!.pool = await startPool(peer.port, target.replace(/[^a-z]/g, ''));
       results[target] = { closed: [], open: [] };
