@@ -310,10 +310,61 @@ describe('store failures', () => {
   });
 });
 
+describe('hot packets cut by chunk boundaries', () => {
+  for (const v of [4, 5] as const) {
+    it(`v${v}: PUBLISHes and PUBACKs cut at random points arrive whole and in order`, async () => {
+      let seed = v * 7919;
+      const r = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const sub = await open(`cut-sub-${v}`, v);
+      sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: `cut${v}/#`, qos: 1 }] });
+      await sub.next('suback');
+      const pub = await open(`cut-pub-${v}`, v);
+      const n = 300;
+      const stream = Buffer.concat(
+        Array.from({ length: n }, (_, i) =>
+          mqtt.generate(
+            {
+              cmd: 'publish',
+              topic: `cut${v}/${i % 7}`,
+              payload: Buffer.from(`p${i}:` + 'x'.repeat(Math.floor(r() * 300))),
+              qos: (i % 2) as 0 | 1,
+              messageId: i % 2 ? 1 + i : undefined,
+              retain: false,
+              dup: false,
+              ...(v === 5 ? { properties: { contentType: 'text/plain', userProperties: { n: String(i) } } } : {}),
+            } as mqtt.IPublishPacket,
+            { protocolVersion: v },
+          ),
+        ),
+      );
+      for (let o = 0; o < stream.length; ) {
+        const size = r() < 0.2 ? 1 + Math.floor(r() * 4) : 1 + Math.floor(r() * 400); // sometimes inside the fixed header
+        pub.send(stream.subarray(o, o + size));
+        o += size;
+        if (r() < 0.3) await sleep(0);
+      }
+      const got = (): mqtt.IPublishPacket[] => sub.packets.filter((p): p is mqtt.IPublishPacket => p.cmd === 'publish');
+      await waitFor(() => got().length === n && pub.packets.filter((p) => p.cmd === 'puback').length === n / 2);
+      expect(got().map((p) => String(p.payload).split(':')[0])).toEqual(Array.from({ length: n }, (_, i) => `p${i}`));
+      if (v === 5) expect(got().map((p) => p.properties?.userProperties?.n)).toEqual(Array.from({ length: n }, (_, i) => String(i)));
+      expect(pub.isClosed()).toBe(false);
+    });
+  }
+
+  it('a split PUBLISH longer than the maximum packet size is refused as before (0x95)', async () => {
+    const c = await open('cut-big', 5);
+    const big = mqtt.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(2000), qos: 0, retain: false, dup: false }, { protocolVersion: 5 });
+    c.send(big.subarray(0, 2)); // only part of the length: kept as a split packet
+    await sleep(10);
+    c.send(big.subarray(2, 100)); // the length is now known, and too large
+    expect(await disconnectReason(c)).toBe(0x95);
+  });
+});
+
 describe('an open connection keeps no parser between packets', () => {
   const parserOf = (): unknown => (([...tb.server.connections][0] as unknown as { parser?: unknown }).parser);
 
-  it('drops it after CONNACK, rebuilds it for a split packet or a non-hot packet, and drops it again', async () => {
+  it('drops it after CONNACK, keeps a split PUBLISH without one, rebuilds it for a split non-hot packet, and drops it again', async () => {
     const c = await open('lean', 5);
     const sub = rawClient(tb.server, 5);
     clients.push(sub);
@@ -326,14 +377,25 @@ describe('an open connection keeps no parser between packets', () => {
     // nor does its session hold any collection yet (subscriptions, queue, in-flight window, QoS 2 ids)
     const session = [...tb.server.connections][0]!.session as unknown as Record<string, unknown>;
     expect([session.subs, session.queued, session.flights, session.qos2]).toEqual([undefined, undefined, undefined, undefined]);
-    // a PUBLISH split across two writes: the first half leaves a partial packet in a (new) parser
+    // a PUBLISH split across two writes: its first bytes are kept, no parser is built
     const pub = mqtt.generate({ cmd: 'publish', topic: 'lean/a', payload: Buffer.from('split across chunks'), qos: 1, messageId: 7, retain: false, dup: false }, { protocolVersion: 5 });
+    const splitOf = (): unknown => (([...tb.server.connections][0] as unknown as { split?: Buffer }).split);
     c.send(pub.subarray(0, 5));
     await sleep(20);
-    expect(parserOf()).toBeDefined();
+    expect(parserOf()).toBeUndefined();
+    expect(splitOf()).toEqual(pub.subarray(0, 5));
     c.send(pub.subarray(5));
     expect(((await c.next('puback')) as mqtt.IPubackPacket).messageId).toBe(7);
     expect(((await sub.next('publish')) as mqtt.IPublishPacket).payload.toString()).toBe('split across chunks');
+    expect(parserOf()).toBeUndefined();
+    expect(splitOf()).toBeUndefined();
+    // a split SUBSCRIBE (not a hot packet): the partial packet goes to a (new) parser
+    const subscribe = mqtt.generate({ cmd: 'subscribe', messageId: 9, subscriptions: [{ topic: 'y/+', qos: 0 }] }, { protocolVersion: 5 });
+    c.send(subscribe.subarray(0, 4));
+    await sleep(20);
+    expect(parserOf()).toBeDefined();
+    c.send(subscribe.subarray(4));
+    expect(((await c.next('suback')) as mqtt.ISubackPacket).messageId).toBe(9);
     expect(parserOf()).toBeUndefined();
     // packets the hot-path decoder does not take (PINGREQ, SUBSCRIBE) still work, and leave no parser
     c.send({ cmd: 'pingreq' });

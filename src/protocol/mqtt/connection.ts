@@ -18,7 +18,7 @@ import { handleConnect, rejectUnsupportedVersion } from './connect.js';
 import { handlePublish, handlePubrel, handleAck } from './inbound.js';
 import { handleSubscribe, handleUnsubscribe } from './subscribe.js';
 import { createParser, parserIdle } from './parser.js';
-import { decodeHotRun } from './fast-parse.js';
+import { decodeHot, decodeHotRun, joinSplit, splitHotStart } from './fast-parse.js';
 
 const NO_ALIASES: ReadonlyMap<string, number> = new Map();
 /**
@@ -91,6 +91,8 @@ export class MqttConnection implements SessionLink {
    * packet, so an idle connection keeps none (~0.6 KiB each: parser, packet, buffer list, bound closures).
    */
   private parser: mqtt.Parser | undefined = this.newParser();
+  /** The first bytes of a PUBLISH or acknowledgement that the last socket chunk cut (no parser meanwhile). */
+  private split: Buffer | undefined;
   private corked = false;
   private connectTimer: NodeJS.Timeout | undefined;
   willSent = true;
@@ -138,10 +140,32 @@ export class MqttConnection implements SessionLink {
     this.ctx.metrics.bytes('in', buf.length);
     try {
       let o = 0;
+      if (this.split) {
+        // the rest of a hot packet the last chunk cut
+        const head = this.split;
+        this.split = undefined;
+        const j = joinSplit(head, buf, this.ctx.limits.maxPacketSize);
+        if (j === 'incomplete') {
+          this.split = Buffer.concat([head, buf]);
+          return;
+        }
+        const d = j === 'fallback' ? undefined : decodeHot(j.packet, 0, this.version);
+        if (j === 'fallback' || !d) buf = Buffer.concat([head, buf]); // mqtt-packet decides, as for any packet
+        else {
+          this.onPacket(d.packet);
+          if (this.closed) return;
+          o = j.used;
+        }
+      }
       if (!this.parser) {
         // open and between packets: complete hot packets need no parser
-        o = decodeHotRun(buf, this.version, (p) => this.onPacket(p), () => this.state === 'open');
+        o = decodeHotRun(buf, this.version, (p) => this.onPacket(p), () => this.state === 'open', o);
         if (o === buf.length || this.closed) return;
+        if (this.state === 'open' && splitHotStart(buf, o, this.ctx.limits.maxPacketSize)) {
+          // a hot packet cut by the chunk boundary: keep its bytes (a copy, not a view pinning the chunk)
+          this.split = Buffer.from(buf.subarray(o));
+          return;
+        }
       }
       const parser = (this.parser ??= this.newParser());
       parser.parse(o === 0 ? buf : buf.subarray(o));

@@ -144,8 +144,8 @@ function properties(buf: Buffer, o: number, end: number): Record<string, unknown
  * Decodes the complete hot packets at the start of `buf`, one after the other while `more()` holds, and hands
  * each to `emit`; returns the offset of the first byte left for mqtt-packet (buf.length when none is).
  */
-export function decodeHotRun(buf: Buffer, version: number, emit: (p: Packet) => void, more: () => boolean = () => true): number {
-  let o = 0;
+export function decodeHotRun(buf: Buffer, version: number, emit: (p: Packet) => void, more: () => boolean = () => true, from = 0): number {
+  let o = from;
   while (o < buf.length && more()) {
     const d = decodeHot(buf, o, version);
     if (!d) break;
@@ -153,6 +153,37 @@ export function decodeHotRun(buf: Buffer, version: number, emit: (p: Packet) => 
     emit(d.packet);
   }
   return o;
+}
+
+/**
+ * Whether `buf` from `o` on is the incomplete start of a PUBLISH or a PUBACK/PUBREC/PUBREL/PUBCOMP of at most
+ * `maxSize` bytes: a packet a socket chunk boundary cut, which the caller may keep and complete with the next
+ * chunk (joinSplit) instead of handing everything after it to mqtt-packet.
+ */
+export function splitHotStart(buf: Buffer, o: number, maxSize: number): boolean {
+  const b0 = buf[o]!;
+  if (b0 >> 4 === 3 ? ((b0 >> 1) & 3) === 3 : CONFIRMATIONS[b0] === undefined) return false;
+  const len = varint(buf, o + 1, buf.length);
+  if (!len) return buf.length - o < 5; // the length itself is cut (4 bytes at most follow the type byte)
+  const total = 1 + len[1] + len[0];
+  return total <= maxSize && o + total > buf.length;
+}
+
+/**
+ * Completes a packet cut by a chunk boundary (`head`: its first bytes, see splitHotStart) with the start of
+ * the next chunk: the whole packet and how many bytes of `chunk` it took; 'incomplete' when `chunk` does not
+ * finish it either; 'fallback' when its length turns out malformed or over `maxSize` (mqtt-packet then
+ * reports it, as for any packet).
+ */
+export function joinSplit(head: Buffer, chunk: Buffer, maxSize: number): { packet: Buffer; used: number } | 'incomplete' | 'fallback' {
+  const header = head.length >= 5 ? head : Buffer.concat([head, chunk.subarray(0, 5 - head.length)]);
+  const len = varint(header, 1, header.length);
+  if (!len) return header.length >= 5 ? 'fallback' : 'incomplete';
+  const total = 1 + len[1] + len[0];
+  if (total > maxSize) return 'fallback';
+  const used = total - head.length;
+  if (used > chunk.length) return 'incomplete';
+  return { packet: Buffer.concat([head, chunk.subarray(0, used)], total), used };
 }
 
 /** Decodes the packet at `o` of `buf` for a connection speaking `version`, or returns undefined. */
