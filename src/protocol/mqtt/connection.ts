@@ -21,6 +21,8 @@ import { createParser, parserIdle } from './parser.js';
 import { decodeHot, decodeHotRun, joinSplit, splitHotStart } from './fast-parse.js';
 
 const NO_ALIASES: ReadonlyMap<string, number> = new Map();
+/** Largest packet kept across a chunk boundary without a parser (larger ones: mqtt-packet's buffer list). */
+const SPLIT_MAX = 64 * 1024;
 /**
  * Work a client's packets started that no protocol window bounds (SUBSCRIBE/UNSUBSCRIBE in progress, QoS 0
  * publishes waiting for a durable copy; QoS 1/2 are bounded by Receive Maximum): at FLOOD_HIGH pieces the
@@ -140,28 +142,29 @@ export class MqttConnection implements SessionLink {
     this.ctx.metrics.bytes('in', buf.length);
     try {
       let o = 0;
+      let toParser = false;
       if (this.split) {
         // the rest of a hot packet the last chunk cut
         const head = this.split;
         this.split = undefined;
         const j = joinSplit(head, buf, this.ctx.limits.maxPacketSize);
-        if (j === 'incomplete') {
-          this.split = Buffer.concat([head, buf]);
-          return;
-        }
-        const d = j === 'fallback' ? undefined : decodeHot(j.packet, 0, this.version);
-        if (j === 'fallback' || !d) buf = Buffer.concat([head, buf]); // mqtt-packet decides, as for any packet
-        else {
+        const d = typeof j === 'string' ? undefined : decodeHot(j.packet, 0, this.version);
+        if (typeof j === 'string' || !d) {
+          // still incomplete (a packet cut twice: mqtt-packet's buffer list takes it from here, no copying per
+          // chunk), a length over the limit, or content the hot decoder leaves to mqtt-packet
+          buf = Buffer.concat([head, buf]);
+          toParser = true;
+        } else {
           this.onPacket(d.packet);
           if (this.closed) return;
           o = j.used;
         }
       }
-      if (!this.parser) {
+      if (!this.parser && !toParser) {
         // open and between packets: complete hot packets need no parser
         o = decodeHotRun(buf, this.version, (p) => this.onPacket(p), () => this.state === 'open', o);
         if (o === buf.length || this.closed) return;
-        if (this.state === 'open' && splitHotStart(buf, o, this.ctx.limits.maxPacketSize)) {
+        if (this.state === 'open' && splitHotStart(buf, o, Math.min(this.ctx.limits.maxPacketSize, SPLIT_MAX))) {
           // a hot packet cut by the chunk boundary: keep its bytes (a copy, not a view pinning the chunk)
           this.split = Buffer.from(buf.subarray(o));
           return;
