@@ -1,8 +1,10 @@
 /**
  * MQTT benchmarks, Strata vs Mosquitto vs Aedes in the same run on the same machine (each broker in its
- * own process, load from one client process over raw sockets, TCP_NODELAY on, 64-byte payloads):
- *   fan-in   4 publishers → 1 subscriber, QoS 0 and QoS 1, counting loss
- *   fan-out  1 publisher → 50 subscribers, QoS 0 and QoS 1, counting loss
+ * own process, load from one client process over raw sockets (bench/_mqtt-load.ts), TCP_NODELAY on, 64-byte
+ * payloads; broker CPU per 1,000 messages from /proc):
+ *   fan-in   4 publishers → 1 subscriber, QoS 0 and QoS 1, counting loss (plus QoS 1 end to end: each
+ *            publisher keeps ≤ 100 messages the subscriber has not received yet)
+ *   fan-out  1 publisher → 50 subscribers, QoS 0 and QoS 1, counting loss (plus QoS 1 end to end)
  *   latency  QoS 1 at a fixed 5,000 msg/s: p50/p99 publish → receive
  *   idle     10,000 idle connections: broker resident memory per connection
  *
