@@ -28,6 +28,20 @@ describe('raw frame', () => {
     ]);
     for (const r of d.records) expect(r.value!.byteOffset % 64).toBe(0);
   });
+  it('writes every table entry as the i64 BigInt would: offsets past 2^32, partitions, timestamps, null keys (-1)', () => {
+    const big = 2 ** 40 + 12_345;
+    const records: BatchRecord[] = [
+      { partition: 7, offset: big, timestamp: 2 ** 41 + 3, key: null, value: Buffer.from('v') },
+      { partition: 0, offset: 2 ** 53 - 1, timestamp: 0, key: Buffer.from('kk'), value: null },
+    ];
+    const frame = encodeRawFrame(records, -1);
+    const at = (t: number, i: number): bigint => frame.readBigInt64LE(64 + (t * records.length + i) * 8);
+    expect([at(0, 0), at(1, 0), at(2, 0), at(6, 0)]).toEqual([7n, BigInt(big), BigInt(2 ** 41 + 3), -1n]);
+    expect([at(0, 1), at(1, 1), at(4, 1), at(6, 1)]).toEqual([0n, BigInt(2 ** 53 - 1), 0n, 2n]);
+    expect(frame.readBigInt64LE(16)).toBe(-1n);
+    const d = decodeRawFrame(frame);
+    expect(d.records.map((r) => r.offset)).toEqual([big, 2 ** 53 - 1]);
+  });
   it('marks equal sizes as fixed and strided', () => {
     const d = decodeRawFrame(encodeRawFrame([rec(0, 'abc'), rec(1, 'def')], 2));
     expect(d.fixedSize).toBe(3);

@@ -29,6 +29,16 @@ export const FLAG_STRIDED = 2;
 
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
+/**
+ * A safe integer (|n| < 2^53) as a little-endian i64/u64 at `o`, in two 32-bit halves: no BigInt per field (a
+ * frame has 7 per record).
+ */
+function writeInt64(buf: Buffer, n: number, o: number): void {
+  const lo = n >>> 0; // n mod 2^32, also for negative n (two's complement)
+  buf.writeUInt32LE(lo, o);
+  buf.writeInt32LE((n - lo) / 2 ** 32, o + 4);
+}
+
 export function encodeRawFrame(records: BatchRecord[], nextOffset: number): Buffer {
   const count = records.length;
   const sizes = records.map((r) => r.value?.length ?? 0);
@@ -56,13 +66,13 @@ export function encodeRawFrame(records: BatchRecord[], nextOffset: number): Buff
   frame.writeBigUInt64LE(BigInt(Math.max(fixed, 0)), 32);
   const table = (t: number, i: number): number => HEADER_SIZE + (t * count + i) * 8;
   records.forEach((r, i) => {
-    frame.writeBigInt64LE(BigInt(r.partition), table(0, i));
-    frame.writeBigInt64LE(BigInt(r.offset), table(1, i));
-    frame.writeBigInt64LE(BigInt(Math.trunc(r.timestamp)), table(2, i));
-    frame.writeBigUInt64LE(BigInt(valueStarts[i]!), table(3, i));
-    frame.writeBigUInt64LE(BigInt(sizes[i]!), table(4, i));
-    frame.writeBigUInt64LE(BigInt(keyStarts[i]!), table(5, i));
-    frame.writeBigInt64LE(BigInt(r.key ? r.key.length : -1), table(6, i));
+    writeInt64(frame, r.partition, table(0, i));
+    writeInt64(frame, r.offset, table(1, i));
+    writeInt64(frame, Math.trunc(r.timestamp), table(2, i));
+    writeInt64(frame, valueStarts[i]!, table(3, i));
+    writeInt64(frame, sizes[i]!, table(4, i));
+    writeInt64(frame, keyStarts[i]!, table(5, i));
+    writeInt64(frame, r.key ? r.key.length : -1, table(6, i));
     r.value?.copy(frame, valueStarts[i]!);
     r.key?.copy(frame, keyStarts[i]!);
   });
