@@ -10,7 +10,9 @@ const SIZE = 2 * BS - 100;
 const generated = new GeneratedSource(SIZE);
 // A store a little slower than the disk (2 ms per GET), as in life: SSD writes keep up instead of being skipped.
 const source = { get: async (key, opts) => (await sleep(2), generated.get(key, opts)), head: (key) => generated.head(key) };
-const cache = new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, ssd: { dir: ssdDir, bytes: 16 * 1024 * 1024, maxPendingWrites: 64 } });
+// admission 'always': every block is written to SSD (the default second-miss admission would write none of
+// these read-once keys, and nothing would be in progress when the parent kills this process)
+const cache = new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, ssd: { dir: ssdDir, bytes: 16 * 1024 * 1024, maxPendingWrites: 64, admission: 'always' } });
 await cache.ready();
 process.stdout.write('ready\n');
 for (let i = Number(firstArg); ; i++) {
