@@ -83,8 +83,6 @@ async function startStrata(extra: string[], name: string, dist?: string, moreNod
 const STARTERS: Record<string, () => Promise<Peer>> = {
   strata: () => startStrata([], 'strata'),
   'strata-history': () => startStrata(['--mqtt-log-topics', HISTORY], 'strata-history'),
-  /** Strata with V8's garbage collector on the main thread only (no helper threads). */
-  'strata-single-gc': () => startStrata([], 'strata-single-gc', undefined, ['--single-threaded-gc']),
   /** `strata/<node flag>/<node flag>…` (A/B of node flags in one run; ':' for '='), e.g. strata/--max-semi-space-size:16 */
   mosquitto: startMosquitto,
   /** A/B: an older build copied to STRATA_BENCH_BASE_DIST (default .cache/dist-base), same flags as `strata`. */

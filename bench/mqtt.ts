@@ -32,16 +32,7 @@ const connect = (port: number, id: string): Promise<LoadClient> => LoadClient.co
 
 type Result = Record<string, number | string>;
 
-/** Resolves once `count()` has not moved for 3 s (a broker that lost messages leaves an end-to-end window shut). */
-async function stalled(count: () => number): Promise<void> {
-  let last = -1;
-  while (count() !== last) {
-    last = count();
-    await new Promise((r) => setTimeout(r, 3000));
-  }
-}
-
-/** Waits until `count()` reaches `target` or stops moving for 3 s. */
+/** Waits until `count()` reaches `target` or stops moving for 3 s (target Infinity: until it stops moving, e.g. a broker that lost messages leaves an end-to-end window shut). */
 async function settle(count: () => number, target: number): Promise<void> {
   let last = -1;
   let still = 0;
@@ -50,6 +41,16 @@ async function settle(count: () => number, target: number): Promise<void> {
     if (count() === last) still++;
     else (still = 0), (last = count());
   }
+}
+
+/** Waits for the last deliveries, closes the clients, and reports msg/s (to the last delivery), loss and broker CPU. */
+async function throughput(peer: Peer, clients: LoadClient[], run: { total: number; t0: number; cpu0: number; received: () => number; lastAt: () => number }): Promise<Result> {
+  await settle(run.received, run.total);
+  const received = run.received();
+  const secs = ((received === run.total ? run.lastAt() : performance.now()) - run.t0) / 1000;
+  clients.forEach((c) => c.close());
+  const brokerCpuMsPer1k = +(((cpuMs(peer.pid) - run.cpu0) / received) * 1000).toFixed(2);
+  return { msgsPerSec: Math.round(received / secs), received, sent: run.total, lost: run.total - received, brokerCpuMsPer1k };
 }
 
 /**
@@ -76,12 +77,8 @@ async function fanIn(peer: Peer, qos: 0 | 1, e2e = false): Promise<Result> {
   const total = MESSAGES * 4;
   const cpu0 = cpuMs(peer.pid);
   const t0 = performance.now();
-  await Promise.race([Promise.all(pubs.map((p, i) => p.publishMany(`fi${qos}/${i}`, MESSAGES, payloadOf(i), qos, 100, e2e ? () => perPublisher[i]! : undefined))), stalled(() => received)]);
-  await settle(() => received, total);
-  const secs = ((received === total ? lastAt : performance.now()) - t0) / 1000;
-  [sub, ...pubs].forEach((c) => c.close());
-  const brokerCpuMsPer1k = +(((cpuMs(peer.pid) - cpu0) / received) * 1000).toFixed(2);
-  return { msgsPerSec: Math.round(received / secs), received, sent: total, lost: total - received, brokerCpuMsPer1k };
+  await Promise.race([Promise.all(pubs.map((p, i) => p.publishMany(`fi${qos}/${i}`, MESSAGES, payloadOf(i), qos, 100, e2e ? () => perPublisher[i]! : undefined))), settle(() => received, Infinity)]);
+  return throughput(peer, [sub, ...pubs], { total, t0, cpu0, received: () => received, lastAt: () => lastAt });
 }
 
 /** `e2e`: the QoS 1 publisher keeps at most 100 messages not yet received by every subscriber (see fanIn). */
@@ -114,12 +111,8 @@ async function fanOut(peer: Peer, qos: 0 | 1, e2e = false): Promise<Result> {
   const total = per * n;
   const cpu0 = cpuMs(peer.pid);
   const t0 = performance.now();
-  await Promise.race([pub.publishMany(`fo${qos}/x`, per, PAYLOAD, qos, 100, e2e ? () => everyone : undefined), stalled(() => received)]);
-  await settle(() => received, total);
-  const secs = ((received === total ? lastAt : performance.now()) - t0) / 1000;
-  [pub, ...subs].forEach((c) => c.close());
-  const brokerCpuMsPer1k = +(((cpuMs(peer.pid) - cpu0) / received) * 1000).toFixed(2);
-  return { msgsPerSec: Math.round(received / secs), received, sent: total, lost: total - received, brokerCpuMsPer1k };
+  await Promise.race([pub.publishMany(`fo${qos}/x`, per, PAYLOAD, qos, 100, e2e ? () => everyone : undefined), settle(() => received, Infinity)]);
+  return throughput(peer, [pub, ...subs], { total, t0, cpu0, received: () => received, lastAt: () => lastAt });
 }
 
 async function latency(port: number): Promise<Result> {

@@ -61,9 +61,9 @@ export function encodeRawFrame(records: BatchRecord[], nextOffset: number): Buff
   frame.writeUInt32LE(count, 8);
   // values are always laid out at stride align64(size), so equal sizes are also strided
   frame.writeUInt32LE(fixed >= 0 ? FLAG_FIXED_SIZE | FLAG_STRIDED : 0, 12);
-  frame.writeBigInt64LE(BigInt(nextOffset), 16);
-  frame.writeBigUInt64LE(BigInt(pos), 24);
-  frame.writeBigUInt64LE(BigInt(Math.max(fixed, 0)), 32);
+  writeInt64(frame, nextOffset, 16);
+  writeInt64(frame, pos, 24);
+  writeInt64(frame, Math.max(fixed, 0), 32);
   const table = (t: number, i: number): number => HEADER_SIZE + (t * count + i) * 8;
   records.forEach((r, i) => {
     writeInt64(frame, r.partition, table(0, i));
