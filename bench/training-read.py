@@ -141,14 +141,30 @@ def boto3_shards(client, bucket, keys, latency_ms, threads=8):
     return time.perf_counter() - t, sum(g[0] for g in got), sum(g[1] for g in got)
 
 
-def strata_records_epoch(c, topic, epoch, batch_size):
+def proc_cpu(pid):
+    """CPU seconds (user + system) of a process so far, from /proc (Linux); None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def strata_records_epoch(c, topic, epoch, batch_size, server_pid=None):
+    """One epoch of the lines through the iterator: seconds, records, value bytes, and the CPU seconds spent by
+    the Strata process and by this (client) process meanwhile."""
+    cpu0, me0 = proc_cpu(server_pid) if server_pid else None, time.process_time()
     t = time.perf_counter()
     total = 0
     n = 0
     for b in c.epoch_batches("bench", topic, seed=7, epoch=epoch, batch_size=batch_size, prefetch=4):
         total += int(b.value_lengths.sum())
         n += len(b)
-    return time.perf_counter() - t, n, total
+    wall = time.perf_counter() - t
+    cpu1 = proc_cpu(server_pid) if server_pid else None
+    server = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
+    return wall, n, total, server, time.process_time() - me0
 
 
 def shards_main(a, tmp, endpoint, cl):
@@ -166,13 +182,14 @@ def shards_main(a, tmp, endpoint, cl):
             random.Random(lat).shuffle(order)
             b1, bn, bb = boto3_shards(cl, "shards", order, lat)
             b2, _, _ = boto3_shards(cl, "shards", order, lat)
-            s1, sn, sb = strata_records_epoch(c, "lines", 0, a.batch_size)
-            s2, _, _ = strata_records_epoch(c, "lines", 1, a.batch_size)
+            s1, sn, sb, c1, p1 = strata_records_epoch(c, "lines", 0, a.batch_size, proc.pid)
+            s2, _, _, c2, p2 = strata_records_epoch(c, "lines", 1, a.batch_size, proc.pid)
             assert bn == sn == records and bb == sb == value_bytes, (bn, sn, records, bb, sb, value_bytes)
-            for name, bt, st in (("epoch 1", b1, s1), ("epoch 2", b2, s2)):
+            for name, bt, st, cpu, py in (("epoch 1", b1, s1, c1, p1), ("epoch 2", b2, s2, c2, p2)):
                 mib = value_bytes / 1048576
                 rows.append((lat, name, mib / bt, mib / st, bt / st))
-                print(f"latency {lat:>2} ms {name}: boto3 x8 {mib / bt:8.1f} MiB/s   strata {mib / st:8.1f} MiB/s ({records / st:.0f} records/s)   ratio {bt / st:5.2f}x", flush=True)
+                busy = f"   CPU: strata {cpu / st:.0%} of a core, {1e6 * cpu / records:.1f} us/record; client {py / st:.0%}" if cpu is not None else ""
+                print(f"latency {lat:>2} ms {name}: boto3 x8 {mib / bt:8.1f} MiB/s   strata {mib / st:8.1f} MiB/s ({records / st:.0f} records/s)   ratio {bt / st:5.2f}x{busy}", flush=True)
         finally:
             proc.terminate()
             proc.wait(30)

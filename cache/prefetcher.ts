@@ -12,7 +12,6 @@
  */
 import { blockCount, blockRef, type BlockRef } from './block.js';
 import type { HintRange, ObjectRef } from './types.js';
-import { blocksFor } from './block.js';
 
 export type Outcome = 'used' | 'late' | 'wasted';
 
@@ -87,10 +86,23 @@ export class Prefetcher {
       s.hints = s.hints.slice(s.hintPos);
       s.hintPos = 0;
     }
+    // a block already waiting in the hint list is not hinted twice (many small records share a block)
+    const pending = new Set<string>();
+    for (const b of s.hints) pending.add(b.id);
+    const seen = new Map<ObjectRef, Set<number>>(); // block numbers met in this call, per ObjectRef: no id string
     for (const r of ranges) {
       const length = Math.min(r.length, r.obj.size - r.offset);
-      for (const b of blocksFor(r.obj, r.offset, length, this.blockSize)) {
-        if (s.hints[s.hints.length - 1]?.id !== b.id) s.hints.push(b);
+      if (length <= 0) continue;
+      let m = seen.get(r.obj);
+      if (!m) seen.set(r.obj, (m = new Set()));
+      const last = Math.floor((r.offset + length - 1) / this.blockSize);
+      for (let i = Math.floor(r.offset / this.blockSize); i <= last; i++) {
+        if (m.has(i)) continue;
+        m.add(i);
+        const b = blockRef(r.obj, i, this.blockSize);
+        if (pending.has(b.id)) continue;
+        pending.add(b.id);
+        s.hints.push(b);
       }
     }
     this.issueHints(stream, s);

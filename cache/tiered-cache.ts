@@ -3,7 +3,7 @@
  * Objects are cut into fixed-size blocks keyed by key + etag + block number; a read of any range is assembled
  * from blocks. See docs/cache.md for the tiers, settings, metrics and the prefetcher.
  */
-import { blocksFor, type BlockRef } from './block.js';
+import { blockRef, blocksFor, type BlockRef } from './block.js';
 import { BlockPool, PooledBlock } from './block-pool.js';
 import { BlockWorker, MIN_OFFLOAD } from './block-worker.js';
 import { CacheError, abortError } from './errors.js';
@@ -19,6 +19,11 @@ export const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
 type Fetched = { data: Buffer; tier: 'memory' | 'ssd' | 'store'; pooled?: PooledBlock };
 /** A block a reader holds: `pooled` (when recyclable) carries this reader's pin. */
 type Held = { data: Buffer; pooled?: PooledBlock };
+
+/** The part of block b's data inside [offset, offset+len) of the object. */
+function viewOf(data: Buffer, b: BlockRef, offset: number, len: number): Buffer {
+  return data.subarray(Math.max(offset, b.offset) - b.offset, Math.min(offset + len, b.offset + b.length) - b.offset);
+}
 
 export class TieredCache {
   readonly blockSize: number;
@@ -129,29 +134,111 @@ export class TieredCache {
     };
   }
 
-  private async acquire(obj: ObjectRef, offset: number, length: number, opts: ReadOptions): Promise<{ parts: Buffer[]; held: PooledBlock[] }> {
+  /**
+   * Many ranges (of one or many objects) in one call, for batch readers: each distinct block is fetched and
+   * pinned once however many ranges touch it, with one promise per block instead of one chain per range.
+   * `parts[i]` are range i's views, as readParts() gives them, valid until `release()` (as readLease()).
+   */
+  async readLeaseMany(ranges: readonly HintRange[], opts: ReadOptions = {}): Promise<{ parts: Buffer[][]; release: () => void }> {
+    this.checkOpen(opts);
+    const bs = this.blockSize;
+    const order: BlockRef[] = []; // distinct blocks, in order of first touch
+    const slotOf = new Map<string, number>(); // block id → index in order
+    // per ObjectRef (callers usually pass one object for many ranges): block number → index in order, so a block
+    // seen before costs no id string
+    const known = new Map<ObjectRef, Map<number, number>>();
+    const lens = new Array<number>(ranges.length);
+    const firstBlock = new Array<number>(ranges.length);
+    const slots = new Array<number>(); // each range's slots, consecutive; range i starts at sum of earlier counts
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i]!;
+      const len = (lens[i] = this.checkedLength(r.obj, r.offset, r.length));
+      if (len === 0) continue;
+      let m = known.get(r.obj);
+      if (!m) known.set(r.obj, (m = new Map()));
+      const first = (firstBlock[i] = Math.floor(r.offset / bs));
+      const last = Math.floor((r.offset + len - 1) / bs);
+      for (let b = first; b <= last; b++) {
+        let slot = m.get(b);
+        if (slot === undefined) {
+          const ref = blockRef(r.obj, b, bs);
+          slot = slotOf.get(ref.id);
+          if (slot === undefined) {
+            slot = order.push(ref) - 1;
+            slotOf.set(ref.id, slot);
+          }
+          m.set(b, slot);
+        }
+        slots.push(slot);
+      }
+    }
+    const got = await this.getBlocks(order, opts);
+    let k = 0;
+    const parts = ranges.map((r, i) => {
+      const len = lens[i]!;
+      if (len === 0) return [];
+      const n = Math.floor((r.offset + len - 1) / bs) - firstBlock[i]! + 1;
+      const views = new Array<Buffer>(n);
+      for (let j = 0; j < n; j++, k++) views[j] = viewOf(got[slots[k]!]!.data, order[slots[k]!]!, r.offset, len);
+      return views;
+    });
+    let released = false;
+    return {
+      parts,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const h of got) if (h.pooled) this.pool.unpin(h.pooled);
+      },
+    };
+  }
+
+  private checkOpen(opts: ReadOptions): void {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     if (this.closed) throw new CacheError('STRATA_ERR_ABORTED', 'the cache is closed');
+  }
+
+  /** The length of [offset, offset+length) of obj cut at its end; throws for a range outside it. */
+  private checkedLength(obj: ObjectRef, offset: number, length: number): number {
     if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset > obj.size) {
       throw new CacheError('STRATA_ERR_INVALID_RANGE', `range ${offset}+${length} is outside ${obj.key} (${obj.size} bytes)`, { key: obj.key });
     }
-    const len = Math.min(length, obj.size - offset);
-    const blocks = blocksFor(obj, offset, len, this.blockSize);
+    return Math.min(length, obj.size - offset);
+  }
+
+  /**
+   * Every block, each pinned for the caller (when recyclable); tells the prefetcher about the reads, one call per
+   * run of blocks of the same object. On failure no pin is left behind.
+   */
+  private async getBlocks(blocks: BlockRef[], opts: ReadOptions): Promise<Held[]> {
     const pending = blocks.map((b) => this.getBlock(b, opts.signal));
-    if (opts.stream !== undefined) this.prefetcher?.onRead(opts.stream, obj, blocks);
-    let got: Held[];
+    if (opts.stream !== undefined && this.prefetcher) {
+      for (let i = 0; i < blocks.length; ) {
+        let j = i + 1;
+        while (j < blocks.length && blocks[j]!.obj.key === blocks[i]!.obj.key && blocks[j]!.obj.etag === blocks[i]!.obj.etag) j++;
+        this.prefetcher.onRead(opts.stream, blocks[i]!.obj, i === 0 && j === blocks.length ? blocks : blocks.slice(i, j));
+        i = j;
+      }
+    }
     try {
-      got = await Promise.all(pending);
+      return await Promise.all(pending);
     } catch (err) {
       // give back the pins of the blocks that did arrive (or will)
       for (const p of pending) p.then((h) => h.pooled && this.pool.unpin(h.pooled), () => {});
       throw err;
     }
+  }
+
+  private async acquire(obj: ObjectRef, offset: number, length: number, opts: ReadOptions): Promise<{ parts: Buffer[]; held: PooledBlock[] }> {
+    this.checkOpen(opts);
+    const len = this.checkedLength(obj, offset, length);
+    const blocks = blocksFor(obj, offset, len, this.blockSize);
+    const got = await this.getBlocks(blocks, opts);
     const held: PooledBlock[] = [];
     const parts = blocks.map((b, i) => {
       const h = got[i]!;
       if (h.pooled) held.push(h.pooled);
-      return h.data.subarray(Math.max(offset, b.offset) - b.offset, Math.min(offset + len, b.offset + b.length) - b.offset);
+      return viewOf(h.data, b, offset, len);
     });
     return { parts, held };
   }

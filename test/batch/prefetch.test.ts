@@ -29,6 +29,16 @@ describe('epoch iterator prefetch', () => {
     const upcoming = [...epochBatch(50, p, 1), ...epochBatch(50, p, 2)];
     expect(hints[0]!.ranges.map((x) => x.obj.key)).toEqual(upcoming.map((g) => `o/${String(g).padStart(3, '0')}`));
     expect(hints[0]!.ranges.map((x) => x.length)).toEqual(upcoming.map((g) => 10 + g));
+    // the next position hints only the batch not hinted yet; a client a few positions ahead (overlapping
+    // requests) re-hints nothing
+    hints.length = 0;
+    await svc.epochBatch('ns', 't', p, 1);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(hints.map((h) => h.ranges.map((x) => x.obj.key))).toEqual([epochBatch(50, p, 3).map((g) => `o/${String(g).padStart(3, '0')}`)]);
+    hints.length = 0;
+    await svc.epochBatch('ns', 't', p, 0);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(hints).toHaveLength(0);
     // the last batch hints nothing further
     hints.length = 0;
     const last = await svc.epochBatch('ns', 't', p, 4);

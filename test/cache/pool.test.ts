@@ -62,6 +62,29 @@ describe('recycled block buffers', () => {
     again.release();
   });
 
+  it('readLeaseMany: each block fetched and pinned once for many ranges; views intact until release', async () => {
+    const { ref, make, body, source } = await setup(30);
+    const cache = make();
+    // 40 small ranges over blocks 0-2, one straddling blocks 1 and 2, plus an empty one and one cut at the end
+    const ranges = Array.from({ length: 40 }, (_, i) => ({ obj: ref, offset: (i * 293) % (3 * BS - 200), length: 100 + (i % 7) }));
+    ranges.push({ obj: ref, offset: 2 * BS - 50, length: 100 }, { obj: ref, offset: 9, length: 0 }, { obj: ref, offset: ref.size - 10, length: 50 });
+    const lease = await cache.readLeaseMany(ranges, { stream: 's' });
+    expect(source.gets).toBe(4); // blocks 0, 1, 2 and the last one
+    expect(lease.parts[40]).toHaveLength(2);
+    expect(lease.parts[41]).toEqual([]);
+    const expected = ranges.map((r) => body.subarray(r.offset, Math.min(r.offset + r.length, ref.size)));
+    await churn(cache, ref, 3, 29); // blocks 0-2 are evicted and their memory is wanted
+    expect(cache.stats().buffers.reused).toBeGreaterThan(5);
+    lease.parts.forEach((parts, i) => expect(Buffer.concat(parts).equals(expected[i]!)).toBe(true));
+    lease.release();
+    lease.release();
+    await churn(cache, ref, 0, 29);
+    const again = await cache.readLeaseMany([{ obj: ref, offset: 5, length: 10 }]);
+    expect(again.parts[0]![0]!.equals(body.subarray(5, 15))).toBe(true);
+    again.release();
+    await expect(cache.readLeaseMany([{ obj: ref, offset: ref.size + 1, length: 1 }])).rejects.toMatchObject({ code: 'STRATA_ERR_INVALID_RANGE' });
+  });
+
   it('views from read() and readParts() are never reused', async () => {
     const { ref, make, block } = await setup(30);
     const cache = make();

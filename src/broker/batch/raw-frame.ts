@@ -33,10 +33,10 @@ const align64 = (n: number): number => Math.ceil(n / 64) * 64;
  * A safe integer (|n| < 2^53) as a little-endian i64/u64 at `o`, in two 32-bit halves: no BigInt per field (a
  * frame has 7 per record).
  */
-function writeInt64(buf: Buffer, n: number, o: number): void {
+function writeInt64(view: DataView, n: number, o: number): void {
   const lo = n >>> 0; // n mod 2^32, also for negative n (two's complement)
-  buf.writeUInt32LE(lo, o);
-  buf.writeInt32LE((n - lo) / 2 ** 32, o + 4);
+  view.setUint32(o, lo, true);
+  view.setInt32(o + 4, (n - lo) / 2 ** 32, true);
 }
 
 export function encodeRawFrame(records: BatchRecord[], nextOffset: number): Buffer {
@@ -55,27 +55,30 @@ export function encodeRawFrame(records: BatchRecord[], nextOffset: number): Buff
     pos += align64(r.key?.length ?? 0);
   }
   const frame = Buffer.alloc(pos);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.length);
   frame.write(RAW_MAGIC, 0, 'latin1');
   frame.writeUInt16LE(RAW_VERSION, 4);
   frame.writeUInt16LE(HEADER_SIZE, 6);
   frame.writeUInt32LE(count, 8);
   // values are always laid out at stride align64(size), so equal sizes are also strided
   frame.writeUInt32LE(fixed >= 0 ? FLAG_FIXED_SIZE | FLAG_STRIDED : 0, 12);
-  writeInt64(frame, nextOffset, 16);
-  writeInt64(frame, pos, 24);
-  writeInt64(frame, Math.max(fixed, 0), 32);
+  writeInt64(view, nextOffset, 16);
+  writeInt64(view, pos, 24);
+  writeInt64(view, Math.max(fixed, 0), 32);
   const table = (t: number, i: number): number => HEADER_SIZE + (t * count + i) * 8;
-  records.forEach((r, i) => {
-    writeInt64(frame, r.partition, table(0, i));
-    writeInt64(frame, r.offset, table(1, i));
-    writeInt64(frame, Math.trunc(r.timestamp), table(2, i));
-    writeInt64(frame, valueStarts[i]!, table(3, i));
-    writeInt64(frame, sizes[i]!, table(4, i));
-    writeInt64(frame, keyStarts[i]!, table(5, i));
-    writeInt64(frame, r.key ? r.key.length : -1, table(6, i));
-    r.value?.copy(frame, valueStarts[i]!);
-    r.key?.copy(frame, keyStarts[i]!);
-  });
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
+    writeInt64(view, r.partition, table(0, i));
+    writeInt64(view, r.offset, table(1, i));
+    writeInt64(view, Math.trunc(r.timestamp), table(2, i));
+    writeInt64(view, valueStarts[i]!, table(3, i));
+    writeInt64(view, sizes[i]!, table(4, i));
+    writeInt64(view, keyStarts[i]!, table(5, i));
+    writeInt64(view, r.key ? r.key.length : -1, table(6, i));
+    // TypedArray#set: a plain memcpy, cheaper per call than Buffer#copy for many small values
+    if (r.value) frame.set(r.value, valueStarts[i]!);
+    if (r.key) frame.set(r.key, keyStarts[i]!);
+  }
   return frame;
 }
 

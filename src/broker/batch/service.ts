@@ -35,6 +35,8 @@ export interface EpochRead {
   nextPosition: number;
   /** Global record numbers left out because their mounted source object changed (skipChanged only). */
   skipped: number[];
+  /** Present when the values are views of leased cache blocks: call once the records are encoded. */
+  release?: () => void;
 }
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -54,6 +56,10 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T, i: number) =
 
 export class BatchService {
   private readonly perms = new Map<string, FeistelPermutation>();
+  /** Per iterator stream: the batch position up to which (exclusive) its upcoming ranges were hinted. */
+  private readonly hinted = new Map<string, number>();
+  /** Batches computed for a hint and not read yet (batchOf), oldest first. */
+  private readonly planned = new Map<string, number[]>();
 
   constructor(private readonly deps: BatchServiceDeps) {}
 
@@ -126,8 +132,21 @@ export class BatchService {
     if (n > available) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `records=${n} exceeds the ${available} records the topic holds`);
     const plan = planEpoch(n, p);
     const perm = this.permutation(n, p);
-    const globals = epochBatch(n, p, position, perm);
     const stream = `epoch:${ns}/${topic}/${p.seed}/${p.epoch}/${p.rank}/${p.worldSize}`;
+    const globals = this.batchOf(stream, n, p, position, perm);
+    const nextPosition = position + 1 < plan.batches ? position + 1 : -1;
+    const m = this.mount(ns, topic);
+    if (m) {
+      // a mount holds one partition: global record number = offset
+      const many = await m.readMany(globals, stream).catch((err: unknown) => {
+        this.deps.logger?.debug({ err, ns, topic }, 'batch read of a mount failed; reading record by record');
+        return undefined;
+      });
+      if (many) {
+        if (nextPosition >= 0) this.prefetch(ns, topic, spans, p, n, nextPosition, perm, stream);
+        return { records: many.records.map((r) => ({ partition: 0, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value })), plan, nextPosition, skipped: [], release: many.release };
+      }
+    }
     const skipped: number[] = [];
     const read = await mapLimit(globals, this.deps.readConcurrency ?? 64, (g) =>
       this.readGlobal(ns, topic, spans, g, stream).catch((err: unknown) => {
@@ -138,7 +157,6 @@ export class BatchService {
       }),
     );
     const records = read.filter((r): r is BatchRecord => r !== undefined);
-    const nextPosition = position + 1 < plan.batches ? position + 1 : -1;
     if (nextPosition >= 0) this.prefetch(ns, topic, spans, p, n, nextPosition, perm, stream);
     return { records, plan, nextPosition, skipped };
   }
@@ -153,16 +171,47 @@ export class BatchService {
     return { partition, offset, timestamp: s.timestamp, key: s.key, value: s.value };
   }
 
-  /** Hints the exact byte ranges of the next batches of this iterator (mounts with a caching reader). */
+  /**
+   * Global record numbers of batch `position` of an iterator. Those computed for a prefetch hint are kept until
+   * the batch is read (a few per active iterator), so each batch's positions are computed once.
+   */
+  private batchOf(stream: string, n: number, p: EpochParams, position: number, perm: FeistelPermutation, forHint = false): number[] {
+    const id = `${stream}\0${p.batchSize}\0${n}\0${position}`;
+    const kept = this.planned.get(id);
+    if (kept) {
+      if (!forHint) this.planned.delete(id);
+      return kept;
+    }
+    const globals = epochBatch(n, p, position, perm);
+    if (forHint) {
+      if (this.planned.size >= 256) this.planned.delete(this.planned.keys().next().value!);
+      this.planned.set(id, globals);
+    }
+    return globals;
+  }
+
+  /**
+   * Hints the exact byte ranges of the next batches of this iterator (mounts with a caching reader). Batches
+   * already hinted to the stream (by the call for the previous position) are not hinted again.
+   */
   private prefetch(ns: string, topic: string, spans: PartitionSpan[], p: EpochParams, n: number, from: number, perm: FeistelPermutation, stream: string): void {
     const m = this.mount(ns, topic);
     if (!m?.reader.hint) return;
     const plan = planEpoch(n, p);
     const upto = Math.min(plan.batches, from + (this.deps.prefetchBatches ?? 2));
+    const done = this.hinted.get(stream);
+    // requests of one iterator overlap (clients fetch a few positions ahead), so `done` may be a little past
+    // `upto`; a jump (resume, rewind) starts over
+    const start = done !== undefined && done >= from && done <= upto + 8 ? Math.min(done, upto) : from;
+    if (start >= upto) return;
+    this.hinted.delete(stream); // re-inserted last: the map keeps the most recently used streams
+    if (this.hinted.size >= 1024) this.hinted.delete(this.hinted.keys().next().value!);
+    this.hinted.set(stream, upto);
     const globals: number[] = [];
-    for (let q = from; q < upto; q++) globals.push(...epochBatch(n, p, q, perm));
-    void Promise.all(globals.map((g) => m.locate(locateGlobal(spans, g).offset).then((l) => l.range)))
-      .then((ranges: ObjectRange[]) => m.reader.hint!(stream, ranges))
+    for (let q = start; q < upto; q++) for (const g of this.batchOf(stream, n, p, q, perm, true)) globals.push(g);
+    void m
+      .locateMany(globals.map((g) => locateGlobal(spans, g).offset))
+      .then((located) => m.reader.hint!(stream, located.map((l): ObjectRange => l.range)))
       .catch((err: unknown) => this.deps.logger?.debug({ err, ns, topic }, 'epoch prefetch hint failed'));
   }
 }

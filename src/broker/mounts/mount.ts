@@ -16,6 +16,13 @@ import type { MountObject, MountRecord, MountSpec, MountStatus, ObjectRange, Ran
 import type { ParsedSource } from './source.js';
 import { MountNotifier, type StartWatch } from './watch.js';
 
+/** Where a record lies in its source object. */
+export interface Located {
+  range: ObjectRange;
+  key: string;
+  time: number;
+}
+
 export interface MountOptions {
   pollIntervalMs: number;
   /** Every n-th poll lists the whole prefix to find keys that sort before the last one. */
@@ -265,19 +272,71 @@ export class Mount {
   }
 
   /** The source byte range and key of each offset (all < highWatermark). */
-  async locate(offset: number): Promise<{ range: ObjectRange; key: string; time: number }> {
+  async locate(offset: number): Promise<Located> {
+    const objectNo = this.objectOfChecked(offset);
+    return this.locateIn(objectNo, offset, needsIndex(this.spec.format) ? await this.indexOf(objectNo) : undefined);
+  }
+
+  /**
+   * locate() of many offsets at once: the record indexes of the objects they fall in are loaded once each (in
+   * parallel), the rest is synchronous. Throws the first failure (use locate() per offset to tell them apart).
+   */
+  async locateMany(offsets: readonly number[]): Promise<Located[]> {
+    const objectNos = offsets.map((o) => this.objectOfChecked(o));
+    if (!needsIndex(this.spec.format)) return offsets.map((o, i) => this.locateIn(objectNos[i]!, o, undefined));
+    const missing = [...new Set(objectNos.filter((n) => !this.indexes.has(n)))];
+    const loaded = new Map<number, RecordIndex>(await Promise.all(missing.map(async (n) => [n, await this.indexOf(n)] as const)));
+    return offsets.map((o, i) => {
+      const n = objectNos[i]!;
+      return this.locateIn(n, o, this.indexes.get(n) ?? loaded.get(n)!);
+    });
+  }
+
+  private objectOfChecked(offset: number): number {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.highWatermark) {
       throw new StrataError('STRATA_ERR_OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [0, ${this.highWatermark})`, { details: { offset, highWatermark: this.highWatermark } });
     }
-    const objectNo = this.objectOf(offset);
+    return this.objectOf(offset);
+  }
+
+  /** Where record `offset` of object `objectNo` lies (index: the object's record index; none for raw). */
+  private locateIn(objectNo: number, offset: number, index: RecordIndex | undefined): Located {
     const o = this.objects[objectNo]!;
-    const obj = { key: o.key, etag: o.etag, size: o.size };
-    if (!needsIndex(this.spec.format)) return { range: { obj, offset: 0, length: o.size }, key: o.key, time: o.time };
-    const index = await this.indexOf(objectNo);
+    if (!index) return { range: { obj: o, offset: 0, length: o.size }, key: o.key, time: o.time };
     const i = offset - this.bases[objectNo]!;
     if (i >= index.starts.length) throw new StrataError('STRATA_ERR_MOUNT_SOURCE_CHANGED', `record ${offset} is missing from the index of ${o.key}`, { details: { offset, key: o.key } });
     const start = index.starts[i]!;
-    return { range: { obj, offset: start, length: index.ends[i]! - start }, key: index.keys?.[i] ?? '', time: o.time };
+    return { range: { obj: o, offset: start, length: index.ends[i]! - start }, key: index.keys?.[i] ?? '', time: o.time };
+  }
+
+  /** The record key of a located record: the object key (raw), the sample key (tar), none (jsonl, csv). */
+  private recordKey(loc: Located): Buffer | null {
+    return needsIndex(this.spec.format) && this.spec.format !== 'tar' ? null : Buffer.from(loc.key, 'utf8');
+  }
+
+  /**
+   * Many records in one pass when the reader can lease many ranges at once (the tiered cache): values are views
+   * of the cached blocks (a record straddling two blocks is copied), valid until `release()`. Undefined when
+   * the reader cannot; a failure (e.g. one changed source object) fails the whole call — readOne() per record
+   * tells which.
+   */
+  async readMany(offsets: readonly number[], stream?: string): Promise<{ records: MountRecord[]; release: () => void } | undefined> {
+    const lease = this.reader.readLeaseMany?.bind(this.reader);
+    if (!lease) return undefined;
+    const locs = await this.locateMany(offsets);
+    const got = await lease(
+      locs.map((l) => l.range),
+      { stream },
+    ).catch((err: unknown) => {
+      const first = locs[0]?.range.obj;
+      throw sourceError(err, { key: first?.key, batch: true });
+    });
+    const records = locs.map((loc, i): MountRecord => {
+      const parts = got.parts[i]!;
+      const value = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      return { offset: offsets[i]!, key: this.recordKey(loc), value, timestamp: loc.time };
+    });
+    return { records, release: got.release };
   }
 
   /** Reads one record through the reader (the cache when present). */
@@ -289,8 +348,7 @@ export class Mount {
     } catch (err) {
       throw sourceError(err, { offset, key: loc.range.obj.key, etag: loc.range.obj.etag });
     }
-    const key = needsIndex(this.spec.format) && this.spec.format !== 'tar' ? null : Buffer.from(loc.key, 'utf8');
-    return { offset, key, value, timestamp: loc.time };
+    return { offset, key: this.recordKey(loc), value, timestamp: loc.time };
   }
 }
 

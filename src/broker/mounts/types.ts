@@ -59,6 +59,11 @@ export interface ObjectRange {
  */
 export interface RangeReader {
   read(obj: { key: string; etag: string; size: number }, offset: number, length: number, options?: { stream?: string }): Promise<Buffer>;
+  /**
+   * Many ranges in one call, each as the views of the blocks it touches, valid until release() (the tiered
+   * cache's readLeaseMany). Optional: batch reads fall back to read() per range.
+   */
+  readLeaseMany?(ranges: ObjectRange[], options?: { stream?: string }): Promise<{ parts: Buffer[][]; release: () => void }>;
   /** Exact upcoming ranges of a reader stream (epoch iterators), for prefetch. Optional. */
   hint?(stream: string, ranges: ObjectRange[]): void;
   /** Releases what the reader holds (a per-mount cache), when the mount is deleted or the node stops. Optional. */

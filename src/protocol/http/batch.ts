@@ -91,7 +91,11 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         .header('x-strata-epoch-records', String(r.plan.total))
         .header('x-strata-rank-records', String(r.plan.perRank))
         .header('x-strata-batches', String(r.plan.batches));
-      return send(reply, q.format, r.records, -1);
+      try {
+        return send(reply, q.format, r.records, -1); // encodes (copies) the records before it returns
+      } finally {
+        r.release?.();
+      }
     },
   );
 }
