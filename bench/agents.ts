@@ -84,6 +84,7 @@ const STARTERS: Record<string, () => Promise<Peer>> = {
   strata: () => startStrata([], 'strata'),
   'strata-history': () => startStrata(['--mqtt-log-topics', HISTORY], 'strata-history'),
   /** `strata/<node flag>/<node flag>…` (A/B of node flags in one run; ':' for '='), e.g. strata/--max-semi-space-size:16 */
+  /** `strata+<option>:<value>+…` (A/B of Strata options), e.g. strata+--gc-parallel-scavenge:on */
   mosquitto: startMosquitto,
   /** A/B: an older build copied to STRATA_BENCH_BASE_DIST (default .cache/dist-base), same flags as `strata`. */
   'strata-base': () => startStrata([], 'strata-base', process.env.STRATA_BENCH_BASE_DIST ?? join(ROOT, '.cache', 'dist-base')),
@@ -282,7 +283,8 @@ async function benchAll(targets: string[]): Promise<Record<string, { closed: Rec
   try {
     for (const target of targets) {
       const flags = target.startsWith('strata/') ? target.split('/').slice(1).map((f) => f.replace(':', '=')) : undefined;
-      const peer = flags ? await startStrata([], target, undefined, flags) : await STARTERS[target]!();
+      const options = target.startsWith('strata+') ? target.split('+').slice(1).flatMap((o) => o.split(':')) : undefined;
+      const peer = flags ? await startStrata([], target, undefined, flags) : options ? await startStrata(options, target) : await STARTERS[target]!();
       setups.push({ target, peer, pool: undefined as unknown as Pool });
       setups.at(-1)!.pool = await startPool(peer.port, target.replace(/[^a-z]/g, ''));
       results[target] = { closed: [], open: [] };

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { isStrataError, toStrataError } from '../errors.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
+import { applyGcSettings } from './gc.js';
 import { formatOptionValue } from './config-values.js';
 import { optionsMarkdown, usage } from './help.js';
 import { componentLogger, createLogger } from './logger.js';
@@ -120,7 +121,8 @@ async function start(argv: string[], io: Io): Promise<number> {
   }
   const logger = componentLogger(root, 'server');
   for (const w of resolved.warnings) logger.warn(w);
-  logger.info({ version: VERSION, node: process.version, config: describeConfig(resolved), configFile: resolved.file }, 'starting');
+  const gc = applyGcSettings(resolved.config.gcParallelScavenge);
+  logger.info({ version: VERSION, node: process.version, gc, config: describeConfig(resolved), configFile: resolved.file }, 'starting');
 
   let node: StrataNode;
   try {

@@ -39,6 +39,7 @@ export class FeistelPermutation {
   }
 
   private round(x: number): number {
+    if (this.halfBits <= 15) return this.round32(x);
     const h = 2 ** this.halfBits;
     let left = Math.floor(x / h);
     let right = x % h;
@@ -50,6 +51,21 @@ export class FeistelPermutation {
       right = next;
     }
     return left * h + right;
+  }
+
+  /** round() for domains below 2^30 (halves ≤ 15 bits): the same network in 32-bit integer operations. */
+  private round32(x: number): number {
+    const bits = this.halfBits;
+    const mask = this.mask;
+    const keys = this.keys;
+    let left = x >>> bits;
+    let right = x & mask;
+    for (let r = 0; r < ROUNDS; r++) {
+      const next = (left ^ (mix(right, keys[r]!) & mask)) >>> 0;
+      left = right;
+      right = next;
+    }
+    return ((left << bits) | right) >>> 0;
   }
 
   /** The element at position i of the permuted order. */

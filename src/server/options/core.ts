@@ -38,6 +38,14 @@ export const CORE_OPTIONS = [
     doc: 'How long a graceful shutdown may take before the process exits anyway (ms, or 10s, 1m).',
   },
   {
+    name: 'gcParallelScavenge',
+    type: 'enum',
+    values: ['auto', 'on', 'off'],
+    group: 'process',
+    default: 'auto',
+    doc: "V8's parallel young-generation collection (helper threads woken for every scavenge). `auto`: off on a host with at most 2 CPUs, where the helpers compete with the event loop and the clients for the cores, and left to Node elsewhere or when the node command line sets `--[no-]parallel-scavenge` or `--single-threaded-gc`.",
+  },
+  {
     name: 'host',
     type: 'string',
     group: 'listeners',
