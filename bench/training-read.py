@@ -199,14 +199,17 @@ def shards_main(a, tmp, endpoint, cl):
         print(f"| {lat} ms | {name} | {b:.1f} | {s:.1f} | {r:.2f}x |")
 
 
-def strata_epoch(c, epoch, batch_size):
+def strata_epoch(c, epoch, batch_size, client_prefetch=4, step_ms=0):
+    """One epoch through the iterator; step_ms > 0 sleeps that long per batch (a training step using the batch)."""
     t = time.perf_counter()
     total = 0
     n = 0
-    for b in c.epoch_batches("bench", "objects", seed=7, epoch=epoch, batch_size=batch_size, prefetch=4):
+    for b in c.epoch_batches("bench", "objects", seed=7, epoch=epoch, batch_size=batch_size, prefetch=client_prefetch):
         x = b.tensor()
         total += x.size
         n += len(b)
+        if step_ms:
+            time.sleep(step_ms / 1000)
     return time.perf_counter() - t, total
 
 
@@ -218,6 +221,8 @@ def main():
     ap.add_argument("--latencies", default="0,20")
     ap.add_argument("--shards", type=int, default=0, help="jsonl mode: number of shards (e.g. 50)")
     ap.add_argument("--shard-mib", type=int, default=16)
+    ap.add_argument("--client-prefetch", type=int, default=4, help="batches the Python client keeps in flight")
+    ap.add_argument("--step-ms", type=float, default=0, help="raw mode: simulated training step per batch (sleep), to see prefetch hide the store")
     a = ap.parse_args()
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}, python {platform.python_version()}")
     if a.shards:
@@ -249,9 +254,9 @@ def main():
                 random.Random(lat).shuffle(order)
                 b1, n1 = boto3_epoch(cl, "train", order, lat)
                 b2, n2 = boto3_epoch(cl, "train", order, lat)
-                s1, m1 = strata_epoch(c, 0, a.batch_size)
+                s1, m1 = strata_epoch(c, 0, a.batch_size, a.client_prefetch, a.step_ms)
                 st1 = c.describe_mount("bench", "objects").get("cache", {})
-                s2, m2 = strata_epoch(c, 1, a.batch_size)
+                s2, m2 = strata_epoch(c, 1, a.batch_size, a.client_prefetch, a.step_ms)
                 st2 = c.describe_mount("bench", "objects").get("cache", {})
                 pf = st1.get("prefetch", {})
                 print(f"latency {lat:>2} ms cache after epoch 1: gets {st1.get('gets')} misses {st1.get('misses')} prefetch issued {pf.get('issued')} "

@@ -3,7 +3,8 @@
  * whether the prefetch budget allows it and does the fetching.
  *
  * - Hints (exact upcoming ranges, e.g. a training iterator's order) take precedence: the stream's position in
- *   the hint list advances as the reader reads hinted blocks, and the next `window` hinted blocks are fetched.
+ *   the hint list advances as the reader reads hinted blocks, and every hinted block ahead of it is fetched as
+ *   far as the prefetch byte budget allows (hints are exact: there is no guess to keep small).
  * - Otherwise the access pattern decides: a read starting right after the previous one (delta 1) is
  *   sequential; the same delta > 1 twice in a row is strided. Anything else resets the window.
  * - The window (in blocks) starts at `initialWindow`; +1 when a prefetched block is used, ×2 when the reader
@@ -23,7 +24,10 @@ interface StreamState {
   stride: number;
   window: number;
   hints: BlockRef[];
+  /** The reader is past hints[0, hintPos). */
   hintPos: number;
+  /** hints[0, issuedPos) were handed to the cache (fetched, in flight or cached). */
+  issuedPos: number;
 }
 
 /** Issues a prefetch; returns false when the budget is exhausted (stop issuing for now). */
@@ -82,10 +86,7 @@ export class Prefetcher {
 
   hint(stream: string, ranges: HintRange[]): void {
     const s = this.state(stream);
-    if (s.hintPos > 0) {
-      s.hints = s.hints.slice(s.hintPos);
-      s.hintPos = 0;
-    }
+    if (s.hintPos > 0) this.trimHints(s);
     // a block already waiting in the hint list is not hinted twice (many small records share a block)
     const pending = new Set<string>();
     for (const b of s.hints) pending.add(b.id);
@@ -127,7 +128,7 @@ export class Prefetcher {
   private state(stream: string): StreamState {
     let s = this.streams.get(stream);
     if (!s) {
-      s = { lastBlock: -1, delta: 0, stride: 0, window: this.initialWindow, hints: [], hintPos: 0 };
+      s = { lastBlock: -1, delta: 0, stride: 0, window: this.initialWindow, hints: [], hintPos: 0, issuedPos: 0 };
       this.streams.set(stream, s);
     }
     return s;
@@ -145,14 +146,23 @@ export class Prefetcher {
     let found = -1;
     for (let i = s.hintPos; i < end; i++) if (ids.has(s.hints[i]!.id)) found = i;
     if (found >= 0) s.hintPos = found + 1;
-    if (s.hintPos > 4096) {
-      s.hints = s.hints.slice(s.hintPos);
-      s.hintPos = 0;
-    }
+    if (s.hintPos > 4096) this.trimHints(s);
   }
 
+  /**
+   * Hints are exact (nothing speculative to limit), so every hinted block ahead of the reader is fetched, as far
+   * as the cache's prefetch byte budget allows; the rest when the budget frees up (at a later read or hint).
+   */
   private issueHints(stream: string, s: StreamState): void {
-    const end = Math.min(s.hints.length, s.hintPos + s.window);
-    for (let i = s.hintPos; i < end; i++) if (!this.issue(stream, s.hints[i]!)) break;
+    let i = Math.max(s.hintPos, s.issuedPos);
+    while (i < s.hints.length && this.issue(stream, s.hints[i]!)) i++;
+    s.issuedPos = i;
+  }
+
+  /** Drops the hints the reader is past. */
+  private trimHints(s: StreamState): void {
+    s.hints = s.hints.slice(s.hintPos);
+    s.issuedPos = Math.max(0, s.issuedPos - s.hintPos);
+    s.hintPos = 0;
   }
 }

@@ -36,6 +36,23 @@ describe('prefetcher', () => {
     expect(s.hits.memory).toBeGreaterThanOrEqual(40);
   });
 
+  it('hints: every hinted block is fetched ahead as far as the byte budget allows, the rest as reads free it', async () => {
+    const { ref, body, source, cache } = await fixture(100, { prefetch: { initialWindow: 2, maxWindow: 4, bytes: 20 * BS } });
+    const order = Array.from({ length: 60 }, (_, i) => (i * 37) % 100); // 60 distinct blocks, shuffled
+    cache.hint('h', order.map((b) => ({ obj: ref, offset: b * BS + 7, length: 100 })));
+    await tick(20);
+    expect(source.gets).toBe(20); // the budget, not the window (4), bounds it
+    for (const b of order) {
+      expect((await cache.read(ref, b * BS + 7, 100, { stream: 'h' })).equals(body.subarray(b * BS + 7, b * BS + 107))).toBe(true);
+      await tick();
+    }
+    const s = cache.stats();
+    expect(source.gets).toBe(60); // no block twice, none that was not hinted
+    expect(s.prefetch.issued).toBe(60);
+    expect(s.prefetch.used + s.prefetch.late).toBe(60);
+    expect(s.prefetch.wasted).toBe(0);
+  });
+
   it('random access wastes little', async () => {
     const { ref, cache, source } = await fixture(2000, { memoryBytes: 64 * BS });
     let seed = 42;
