@@ -56,7 +56,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T, i: number) =
 
 export class BatchService {
   private readonly perms = new Map<string, FeistelPermutation>();
-  /** Per iterator stream: the batch position up to which (exclusive) its upcoming ranges were hinted. */
+  /** Per iterator (stream, batch size, record count): the batch position up to which (exclusive) it was hinted. */
   private readonly hinted = new Map<string, number>();
   /** Batches computed for a hint and not read yet (batchOf), oldest first. */
   private readonly planned = new Map<string, number[]>();
@@ -199,14 +199,15 @@ export class BatchService {
     if (!m?.reader.hint) return;
     const plan = planEpoch(n, p);
     const upto = Math.min(plan.batches, from + (this.deps.prefetchBatches ?? 2));
-    const done = this.hinted.get(stream);
+    const iterator = `${stream}\0${p.batchSize}\0${n}`; // positions mean batches of this size over n records
+    const done = this.hinted.get(iterator);
     // requests of one iterator overlap (clients fetch a few positions ahead), so `done` may be a little past
     // `upto`; a jump (resume, rewind) starts over
     const start = done !== undefined && done >= from && done <= upto + 8 ? Math.min(done, upto) : from;
     if (start >= upto) return;
-    this.hinted.delete(stream); // re-inserted last: the map keeps the most recently used streams
+    this.hinted.delete(iterator); // re-inserted last: the map keeps the most recently used iterators
     if (this.hinted.size >= 1024) this.hinted.delete(this.hinted.keys().next().value!);
-    this.hinted.set(stream, upto);
+    this.hinted.set(iterator, upto);
     const globals: number[] = [];
     for (let q = start; q < upto; q++) for (const g of this.batchOf(stream, n, p, q, perm, true)) globals.push(g);
     void m
