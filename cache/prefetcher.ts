@@ -4,7 +4,8 @@
  *
  * - Hints (exact upcoming ranges, e.g. a training iterator's order) take precedence: the stream's position in
  *   the hint list advances as the reader reads hinted blocks, and every hinted block ahead of it is fetched as
- *   far as the prefetch byte budget allows (hints are exact: there is no guess to keep small).
+ *   far as the prefetch byte budget allows (hints are exact: there is no guess to keep small) — until one of the
+ *   stream's prefetched blocks is evicted unread; from then on only the next `window` hinted blocks are.
  * - Otherwise the access pattern decides: a read starting right after the previous one (delta 1) is
  *   sequential; the same delta > 1 twice in a row is strided. Anything else resets the window.
  * - The window (in blocks) starts at `initialWindow`; +1 when a prefetched block is used, ×2 when the reader
@@ -28,6 +29,8 @@ interface StreamState {
   hintPos: number;
   /** hints[0, issuedPos) were handed to the cache (fetched, in flight or cached). */
   issuedPos: number;
+  /** A block prefetched for this stream was evicted unread: hints are then issued within the window only. */
+  wasted: boolean;
 }
 
 /** Issues a prefetch; returns false when the budget is exhausted (stop issuing for now). */
@@ -114,7 +117,10 @@ export class Prefetcher {
     if (!s) return;
     if (outcome === 'used') s.window = Math.min(this.maxWindow, s.window + 1);
     else if (outcome === 'late') s.window = Math.min(this.maxWindow, s.window * 2);
-    else s.window = Math.max(1, Math.floor(s.window / 2));
+    else {
+      s.window = Math.max(1, Math.floor(s.window / 2));
+      s.wasted = true;
+    }
   }
 
   window(stream: string): number | undefined {
@@ -128,7 +134,7 @@ export class Prefetcher {
   private state(stream: string): StreamState {
     let s = this.streams.get(stream);
     if (!s) {
-      s = { lastBlock: -1, delta: 0, stride: 0, window: this.initialWindow, hints: [], hintPos: 0, issuedPos: 0 };
+      s = { lastBlock: -1, delta: 0, stride: 0, window: this.initialWindow, hints: [], hintPos: 0, issuedPos: 0, wasted: false };
       this.streams.set(stream, s);
     }
     return s;
@@ -154,6 +160,12 @@ export class Prefetcher {
    * as the cache's prefetch byte budget allows; the rest when the budget frees up (at a later read or hint).
    */
   private issueHints(stream: string, s: StreamState): void {
+    if (s.wasted) {
+      // the memory tier cannot hold what this stream is hinted: back to the adaptive window
+      const end = Math.min(s.hints.length, s.hintPos + s.window);
+      for (let i = s.hintPos; i < end; i++) if (!this.issue(stream, s.hints[i]!)) break;
+      return;
+    }
     let i = Math.max(s.hintPos, s.issuedPos);
     while (i < s.hints.length && this.issue(stream, s.hints[i]!)) i++;
     s.issuedPos = i;

@@ -53,6 +53,20 @@ describe('prefetcher', () => {
     expect(s.prefetch.wasted).toBe(0);
   });
 
+  it('hints: once a prefetched block is evicted unread, the stream falls back to the adaptive window', async () => {
+    const { ref, source, cache } = await fixture(200, { memoryBytes: 8 * BS, prefetch: { initialWindow: 2, maxWindow: 4, bytes: 4 * BS } });
+    cache.hint('h', Array.from({ length: 100 }, (_, i) => ({ obj: ref, offset: (100 + i) * BS, length: 10 })));
+    await tick(20);
+    expect(source.gets).toBe(4); // the budget
+    // another reader pushes the 4 prefetched blocks out before 'h' reads them
+    for (let i = 0; i < 12; i++) await cache.read(ref, i * BS, 10);
+    expect(cache.stats().prefetch.wasted).toBe(4);
+    const before = cache.stats().prefetch.issued;
+    await cache.read(ref, 100 * BS, 10, { stream: 'h' }); // the reader starts: its next `window` (1) block only
+    await tick(20);
+    expect(cache.stats().prefetch.issued - before).toBeLessThanOrEqual(1);
+  });
+
   it('random access wastes little', async () => {
     const { ref, cache, source } = await fixture(2000, { memoryBytes: 64 * BS });
     let seed = 42;
