@@ -123,14 +123,16 @@ export class TieredCache {
    */
   async readLease(obj: ObjectRef, offset: number, length: number, opts: ReadOptions = {}): Promise<Lease> {
     const { parts, held } = await this.acquire(obj, offset, length, opts);
+    return { parts, release: this.unpinOnce(held) };
+  }
+
+  /** An idempotent release(): unpins each block once, however often it is called. */
+  private unpinOnce(held: PooledBlock[]): () => void {
     let released = false;
-    return {
-      parts,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const p of held) this.pool.unpin(p);
-      },
+    return () => {
+      if (released) return;
+      released = true;
+      for (const p of held) this.pool.unpin(p);
     };
   }
 
@@ -182,15 +184,9 @@ export class TieredCache {
       for (let j = 0; j < n; j++, k++) views[j] = viewOf(got[slots[k]!]!.data, order[slots[k]!]!, r.offset, len);
       return views;
     });
-    let released = false;
-    return {
-      parts,
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const h of got) if (h.pooled) this.pool.unpin(h.pooled);
-      },
-    };
+    const held: PooledBlock[] = [];
+    for (const h of got) if (h.pooled) held.push(h.pooled);
+    return { parts, release: this.unpinOnce(held) };
   }
 
   private checkOpen(opts: ReadOptions): void {
