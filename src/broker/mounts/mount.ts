@@ -328,8 +328,9 @@ export class Mount {
       locs.map((l) => l.range),
       { stream },
     ).catch((err: unknown) => {
-      const first = locs[0]?.range.obj;
-      throw sourceError(err, { key: first?.key, batch: true });
+      // the failing object, when the error names it (a store error or the cache's CacheError does)
+      const named = (err as { key?: unknown; details?: { key?: unknown } } | null) ?? {};
+      throw sourceError(err, { key: named.details?.key ?? named.key ?? '(one of the batch)', batch: true });
     });
     const records = locs.map((loc, i): MountRecord => {
       const parts = got.parts[i]!;
