@@ -11,8 +11,6 @@ import type { Component } from './context.js';
 import { bindCacheMetrics } from '../metrics/cache.js';
 import { bindConsumerLagMetric } from '../metrics/consumer-lag.js';
 
-const LOG_CACHE_MEMORY = 256 * 1024 * 1024;
-const LOG_CACHE_SSD = 2 * 1024 * 1024 * 1024;
 /**
  * 8 MiB blocks: a consumer catching up reads segments front to back, and each GET costs the store a fixed
  * amount of work (MinIO: a request, a bitrot check per shard); 8 MiB halves the GETs of the cache's 4 MiB
@@ -31,7 +29,12 @@ export function logComponent(): Component {
       if (!ctx.store) throw new Error('the log component needs the store component');
       const logger = ctx.logger('log');
       const c = ctx.config;
-      cache = new TieredCache(ctx.store, { memoryBytes: LOG_CACHE_MEMORY, blockSize: LOG_CACHE_BLOCK, ssd: { dir: join(c.cacheDir, 'log'), bytes: LOG_CACHE_SSD, admission: c.cacheSsdAdmission }, logger });
+      cache = new TieredCache(ctx.store, {
+        memoryBytes: c.cacheMemory,
+        blockSize: LOG_CACHE_BLOCK,
+        ...(c.cacheSsd > 0 ? { ssd: { dir: join(c.cacheDir, 'log'), bytes: c.cacheSsd, admission: c.cacheSsdAdmission } } : {}),
+        logger,
+      });
       await cache.ready();
       log = await openTopicLog({
         store: ctx.store,

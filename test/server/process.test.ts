@@ -69,6 +69,34 @@ describe('strata start on the embedded default', () => {
     expect(s.stderr()).toBe('');
   });
 
+  it('sizes the topic log cache from cacheMemory / cacheSsd', async () => {
+    const metric = async (port: number, tier: string): Promise<number> => {
+      const text = await (await get(port, '/metrics')).text();
+      return Number(new RegExp(`^strata_cache_bytes\\{tier="${tier}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    const produce = async (port: number): Promise<void> => {
+      const put = await fetch(`http://127.0.0.1:${port}/v1/namespaces/ns/topics/t`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(put.status).toBe(201);
+      const value = 'v'.repeat(60_000);
+      for (let i = 0; i < 8; i++) {
+        // 40 records of 60 kB per request: ~19 MB in all, more than two 8 MiB blocks
+        const r = await fetch(`http://127.0.0.1:${port}/v1/namespaces/ns/topics/t/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(Array.from({ length: 40 }, () => ({ value }))) });
+        expect(r.status).toBe(200);
+      }
+    };
+    const small = await start({ args: ['--cache-memory', '8MiB', '--cache-ssd', '0'] });
+    await produce(small.httpPort);
+    expect(await metric(small.httpPort, 'memory')).toBeGreaterThan(0);
+    expect(await metric(small.httpPort, 'memory')).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(existsSync(join(small.dataDir, 'cache', 'log'))).toBe(false); // no SSD tier
+    expect(await small.stop()).toBe(0);
+    const big = await start();
+    await produce(big.httpPort);
+    expect(await metric(big.httpPort, 'memory')).toBeGreaterThan(8 * 1024 * 1024); // default 256 MiB keeps it all
+    expect(existsSync(join(big.dataDir, 'cache', 'log'))).toBe(true);
+    expect(await big.stop()).toBe(0);
+  });
+
   it('exits 0 on SIGINT too, and logs JSON only', async () => {
     const s = await start({ env: { STRATA_LOG_LEVELS: 'http=debug' } });
     await get(s.httpPort, '/healthz');
