@@ -1,15 +1,23 @@
 /**
- * Garbage-collector settings that can be changed after V8 started (docs/operations.md#node-flags). Only
- * `--[no-]parallel-scavenge` qualifies: V8 reads it at every young-generation collection, whereas
- * `--single-threaded-gc` (which aborted V8 when set at run time) and the semi-space sizes (not allowed in
- * NODE_OPTIONS) only work on the node command line.
+ * Garbage-collector settings that can be changed after V8 started (docs/operations.md#node-flags): V8 reads
+ * `--[no-]parallel-scavenge` at every young-generation collection and `--heap-growing-percent` whenever it sets
+ * the next old-generation limit. `--single-threaded-gc` (which aborted V8 when set at run time), the semi-space
+ * sizes and `--initial-heap-size` (read once, when the heap is set up) only work on the node command line.
  */
 import { setFlagsFromString } from 'node:v8';
 
 export type GcParallelScavenge = 'node' | 'on' | 'off';
 
-/** Applies the setting to this process; returns what is in force ('node' when left to Node). */
-export function applyGcSettings(mode: GcParallelScavenge): { parallelScavenge: GcParallelScavenge } {
-  if (mode !== 'node') setFlagsFromString(mode === 'on' ? '--parallel-scavenge' : '--no-parallel-scavenge');
-  return { parallelScavenge: mode };
+export interface GcSettings {
+  parallelScavenge: GcParallelScavenge;
+  /** 0 = V8's adaptive factor. */
+  heapGrowingPercent: number;
+}
+
+/** Applies the settings to this process; returns what is in force ('node' / 0 when left to Node and V8). */
+export function applyGcSettings(settings: GcSettings): GcSettings {
+  const { parallelScavenge, heapGrowingPercent } = settings;
+  if (parallelScavenge !== 'node') setFlagsFromString(parallelScavenge === 'on' ? '--parallel-scavenge' : '--no-parallel-scavenge');
+  if (heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${Math.trunc(heapGrowingPercent)}`);
+  return { parallelScavenge, heapGrowingPercent };
 }

@@ -46,6 +46,15 @@ export const CORE_OPTIONS = [
     doc: "V8's parallel young-generation collection (helper threads woken for every scavenge), set at start. `node`: Node's setting (parallel, unless the node command line says otherwise). `off` suits a 1-2 vCPU host shared with its clients (request/response through MQTT used ~20 % less broker CPU per request) but costs throughput when the broker has a core to spare (MQTT fan-in 15-20 % lower); see docs/operations.md#node-flags.",
   },
   {
+    name: 'gcHeapGrowingPercent',
+    type: 'int',
+    group: 'process',
+    default: 300,
+    min: 0,
+    max: 1000,
+    doc: "V8's old-generation growing factor, as 1 + percent/100, set at start: how far the JavaScript heap may grow past what the last full collection kept before the next one starts. Strata's live heap is small and its buffers churn, so V8's adaptive factor (0 = leave it) ran ~8 full collections per second under Kafka load; 300 (×4) ran ~1 and consumed 50-80 % faster. Costs up to ~3× the live heap (tens of MB) of extra memory.",
+  },
+  {
     name: 'host',
     type: 'string',
     group: 'listeners',
