@@ -17,6 +17,9 @@ import type { HintRange, ObjectRef } from './types.js';
 
 export type Outcome = 'used' | 'late' | 'wasted';
 
+/** Streams with state at most; beyond it the oldest stream's state is dropped (it starts over if it reads again). */
+const MAX_STREAMS = 4096;
+
 interface StreamState {
   key?: string;
   etag?: string;
@@ -135,6 +138,8 @@ export class Prefetcher {
     let s = this.streams.get(stream);
     if (!s) {
       s = { lastBlock: -1, delta: 0, stride: 0, window: this.initialWindow, hints: [], hintPos: 0, issuedPos: 0, wasted: false };
+      // streams nobody closes (an epoch iterator's stream ends with its epoch) must not pile up: drop the oldest
+      if (this.streams.size >= MAX_STREAMS) this.streams.delete(this.streams.keys().next().value!);
       this.streams.set(stream, s);
     }
     return s;

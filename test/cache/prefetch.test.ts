@@ -67,6 +67,15 @@ describe('prefetcher', () => {
     expect(cache.stats().prefetch.issued - before).toBeLessThanOrEqual(1);
   });
 
+  it('keeps state for at most 4096 streams: the oldest is dropped', async () => {
+    const { ref, cache } = await fixture(10, { prefetch: { enabled: true } });
+    for (let i = 0; i < 5000; i++) cache.hint(`epoch-${i}`, [{ obj: ref, offset: (i % 10) * BS, length: 1 }]);
+    expect(cache.prefetchWindow('epoch-0')).toBeUndefined();
+    expect(cache.prefetchWindow('epoch-903')).toBeUndefined();
+    expect(cache.prefetchWindow('epoch-904')).toBeDefined();
+    expect(cache.prefetchWindow('epoch-4999')).toBeDefined();
+  });
+
   it('random access wastes little', async () => {
     const { ref, cache, source } = await fixture(2000, { memoryBytes: 64 * BS });
     let seed = 42;
