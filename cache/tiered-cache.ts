@@ -150,7 +150,7 @@ export class TieredCache {
     // seen before costs no id string
     const known = new Map<ObjectRef, Map<number, number>>();
     const lens = new Array<number>(ranges.length);
-    const firstBlock = new Array<number>(ranges.length);
+    const counts = new Array<number>(ranges.length).fill(0); // blocks each range touches
     const slots = new Array<number>(); // each range's slots, consecutive; range i starts at sum of earlier counts
     for (let i = 0; i < ranges.length; i++) {
       const r = ranges[i]!;
@@ -158,8 +158,9 @@ export class TieredCache {
       if (len === 0) continue;
       let m = known.get(r.obj);
       if (!m) known.set(r.obj, (m = new Map()));
-      const first = (firstBlock[i] = Math.floor(r.offset / bs));
+      const first = Math.floor(r.offset / bs);
       const last = Math.floor((r.offset + len - 1) / bs);
+      counts[i] = last - first + 1;
       for (let b = first; b <= last; b++) {
         let slot = m.get(b);
         if (slot === undefined) {
@@ -177,11 +178,8 @@ export class TieredCache {
     const got = await this.getBlocks(order, opts);
     let k = 0;
     const parts = ranges.map((r, i) => {
-      const len = lens[i]!;
-      if (len === 0) return [];
-      const n = Math.floor((r.offset + len - 1) / bs) - firstBlock[i]! + 1;
-      const views = new Array<Buffer>(n);
-      for (let j = 0; j < n; j++, k++) views[j] = viewOf(got[slots[k]!]!.data, order[slots[k]!]!, r.offset, len);
+      const views = new Array<Buffer>(counts[i]!);
+      for (let j = 0; j < views.length; j++, k++) views[j] = viewOf(got[slots[k]!]!.data, order[slots[k]!]!, r.offset, lens[i]!);
       return views;
     });
     const held: PooledBlock[] = [];

@@ -121,7 +121,8 @@ async function start(argv: string[], io: Io): Promise<number> {
   }
   const logger = componentLogger(root, 'server');
   for (const w of resolved.warnings) logger.warn(w);
-  const gc = applyGcSettings({ parallelScavenge: resolved.config.gcParallelScavenge, heapGrowingPercent: resolved.config.gcHeapGrowingPercent });
+  const gc = { parallelScavenge: resolved.config.gcParallelScavenge, heapGrowingPercent: resolved.config.gcHeapGrowingPercent };
+  applyGcSettings(gc);
   logger.info({ version: VERSION, node: process.version, gc, config: describeConfig(resolved), configFile: resolved.file }, 'starting');
 
   let node: StrataNode;

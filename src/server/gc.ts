@@ -14,10 +14,8 @@ export interface GcSettings {
   heapGrowingPercent: number;
 }
 
-/** Applies the settings to this process; returns what is in force ('node' / 0 when left to Node and V8). */
-export function applyGcSettings(settings: GcSettings): GcSettings {
-  const { parallelScavenge, heapGrowingPercent } = settings;
+/** Applies the settings to this process ('node' / 0 leave Node's and V8's own). */
+export function applyGcSettings({ parallelScavenge, heapGrowingPercent }: GcSettings): void {
   if (parallelScavenge !== 'node') setFlagsFromString(parallelScavenge === 'on' ? '--parallel-scavenge' : '--no-parallel-scavenge');
   if (heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${Math.trunc(heapGrowingPercent)}`);
-  return { parallelScavenge, heapGrowingPercent };
 }

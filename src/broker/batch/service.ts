@@ -54,6 +54,11 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T, i: number) =
   return out;
 }
 
+/** An epoch iterator: its stream plus what gives positions their meaning (batches of this size over n records). */
+function iteratorId(stream: string, p: EpochParams, n: number): string {
+  return `${stream}\0${p.batchSize}\0${n}`;
+}
+
 export class BatchService {
   private readonly perms = new Map<string, FeistelPermutation>();
   /** Per iterator (stream, batch size, record count): the batch position up to which (exclusive) it was hinted. */
@@ -176,7 +181,7 @@ export class BatchService {
    * the batch is read (a few per active iterator), so each batch's positions are computed once.
    */
   private batchOf(stream: string, n: number, p: EpochParams, position: number, perm: FeistelPermutation, forHint = false): number[] {
-    const id = `${stream}\0${p.batchSize}\0${n}\0${position}`;
+    const id = `${iteratorId(stream, p, n)}\0${position}`;
     const kept = this.planned.get(id);
     if (kept) {
       if (!forHint) this.planned.delete(id);
@@ -199,7 +204,7 @@ export class BatchService {
     if (!m?.reader.hint) return;
     const plan = planEpoch(n, p);
     const upto = Math.min(plan.batches, from + (this.deps.prefetchBatches ?? 2));
-    const iterator = `${stream}\0${p.batchSize}\0${n}`; // positions mean batches of this size over n records
+    const iterator = iteratorId(stream, p, n);
     const done = this.hinted.get(iterator);
     // requests of one iterator overlap (clients fetch a few positions ahead), so `done` may be a little past
     // `upto`; a jump (resume, rewind) starts over
