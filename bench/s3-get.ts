@@ -1,6 +1,6 @@
 /**
  * The S3 store's GET paths side by side on the same MinIO: the AWS SDK (`s3FastGet=false`) vs the lean
- * undici + SigV4 path (src/store/s3-fast-get.ts, the default), same objects, same concurrency. Prints objects/s,
+ * undici + SigV4 path (src/store/s3-fast.ts, the default), same objects, same concurrency. Prints objects/s,
  * MiB/s and the CPU this process spent per GET, with ratios. Alternates the two paths `--repeat` times.
  *
  *   node bench/run.js s3-get [--objects=2000] [--size=65536] [--concurrency=16] [--repeat=3]

@@ -14,6 +14,7 @@ export function storeConfigOf(config: StrataConfig): StoreConfig {
       accessKeyId: config.s3AccessKeyId,
       secretAccessKey: config.s3SecretAccessKey,
       fastGet: config.s3FastGet,
+      fastPut: config.s3FastPut,
     };
   }
   return { type: 'fs', dir: config.storeDir };

@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { isStrataError, StrataError } from '../errors.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { mapS3Error } from './s3-errors.js';
-import { FastGetter } from './s3-fast-get.js';
+import { FastS3 } from './s3-fast.js';
 import type { GetOptions, GetResult, ListOptions, ListPage, ObjectMeta, ObjectStore, PutOptions, PutResult } from './types.js';
 import { checkKeyBasic, pageSize, resolveRange, throwIfAborted, unquoteEtag } from './util.js';
 
@@ -48,10 +48,15 @@ export interface S3StoreOptions {
   /** Time allowed without response progress (default 30 s). */
   requestTimeoutMs?: number;
   /**
-   * GETs through undici with a hand-rolled SigV4 instead of the SDK (s3-fast-get.ts): about 5× less CPU per
+   * GETs through undici with a hand-rolled SigV4 instead of the SDK (s3-fast.ts): about 5× less CPU per
    * GET. Only with static credentials (accessKeyId + secretAccessKey). Default true.
    */
   fastGet?: boolean;
+  /**
+   * PUTs through the same undici + SigV4 path (payload SHA-256 signed): about 3× less CPU per PUT. Only with
+   * static credentials. Default true.
+   */
+  fastPut?: boolean;
   logger?: Logger;
 }
 
@@ -80,7 +85,9 @@ export class S3Store implements ObjectStore {
   readonly endpoint: string;
   private readonly prefix: string;
   private readonly client: S3Client;
-  private readonly fast?: FastGetter;
+  private readonly fast?: FastS3;
+  private readonly fastGet: boolean;
+  private readonly fastPut: boolean;
   private readonly retry: RetryOptions;
 
   constructor(options: S3StoreOptions) {
@@ -114,8 +121,10 @@ export class S3Store implements ObjectStore {
         requestTimeout: options.requestTimeoutMs ?? 30_000,
       },
     });
-    if (options.fastGet !== false && options.accessKeyId && options.secretAccessKey) {
-      this.fast = new FastGetter({
+    this.fastGet = options.fastGet !== false;
+    this.fastPut = options.fastPut !== false;
+    if ((this.fastGet || this.fastPut) && options.accessKeyId && options.secretAccessKey) {
+      this.fast = new FastS3({
         endpoint: this.endpoint,
         region,
         bucket: this.bucket,
@@ -168,7 +177,7 @@ export class S3Store implements ObjectStore {
     if (range) resolveRange(range, Number.MAX_SAFE_INTEGER, key); // validates the numbers only
     try {
       return await this.send('GET', key, options.signal, async () => {
-        if (this.fast) {
+        if (this.fast && this.fastGet) {
           const r = await this.fast.get(Key, Range, options.ifMatch ? `"${options.ifMatch}"` : undefined, options.signal, options.into);
           return { key, size: r.size, etag: r.etag, lastModified: r.lastModified, body: r.body };
         }
@@ -205,6 +214,10 @@ export class S3Store implements ObjectStore {
     const conditional = options.ifNoneMatch === '*' || options.ifMatch !== undefined;
     try {
       return await this.send('PUT', key, options.signal, async () => {
+        if (this.fast && this.fastPut) {
+          const ifMatch = options.ifMatch !== undefined ? `"${options.ifMatch}"` : undefined;
+          return { etag: await this.fast.put(Key, body, { contentType: options.contentType ?? 'application/octet-stream', ifNoneMatch: options.ifNoneMatch, ifMatch, signal: options.signal }) };
+        }
         const res = await this.client.send(
           new PutObjectCommand({
             Bucket: this.bucket,

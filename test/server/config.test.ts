@@ -110,6 +110,7 @@ describe('precedence: flag > env > file > default', () => {
       accessKeyId: 'ak',
       secretAccessKey: 'sk',
       fastGet: true,
+      fastPut: true,
     });
   });
 

@@ -58,25 +58,41 @@ describe('S3Store on MinIO', () => {
 });
 
 describe('S3Store conditional put with a lost response', () => {
-  it('a retried create-only put that finds its own earlier write reports success', async () => {
+  /** Makes the first PUT land but lose its answer (socket reset), on the SDK path or the undici path. */
+  function loseFirstPutAnswer(store: S3Store, path: 'sdk' | 'fast'): { puts: number } {
+    const count = { puts: 0 };
+    const lost = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }); // applied, but the answer is lost
+    if (path === 'sdk') {
+      const client = (store as unknown as { client: { send: (cmd: unknown, opts?: unknown) => Promise<unknown> } }).client;
+      const realSend = client.send.bind(client);
+      client.send = async (cmd, opts) => {
+        const first = (cmd as object).constructor.name === 'PutObjectCommand' && ++count.puts === 1;
+        const res = await realSend(cmd, opts);
+        if (first) throw lost();
+        return res;
+      };
+    } else {
+      const fast = (store as unknown as { fast: { put: (...a: unknown[]) => Promise<string> } }).fast;
+      const realPut = fast.put.bind(fast);
+      fast.put = async (...a) => {
+        const first = ++count.puts === 1;
+        const res = await realPut(...a);
+        if (first) throw lost();
+        return res;
+      };
+    }
+    return count;
+  }
+
+  it.each(['sdk', 'fast'] as const)('a retried create-only put that finds its own earlier write reports success (%s path)', async (path) => {
     const s3 = await testS3();
-    const store = new S3Store({ ...s3, prefix: `lost/${randomBytes(4).toString('hex')}`, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
-    const client = (store as unknown as { client: { send: (cmd: unknown, opts?: unknown) => Promise<unknown> } }).client;
-    const realSend = client.send.bind(client);
-    let puts = 0;
-    client.send = async (cmd, opts) => {
-      const first = (cmd as object).constructor.name === 'PutObjectCommand' && ++puts === 1;
-      const res = await realSend(cmd, opts);
-      if (first) {
-        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }); // applied, but the answer is lost
-      }
-      return res;
-    };
+    const store = new S3Store({ ...s3, prefix: `lost/${randomBytes(4).toString('hex')}`, retry: { baseDelayMs: 1, maxDelayMs: 2 }, fastPut: path === 'fast' });
+    const count = loseFirstPutAnswer(store, path);
     const { etag } = await store.put('once', Buffer.from('mine'), { ifNoneMatch: '*' });
-    expect(puts).toBe(2);
+    expect(count.puts).toBe(2);
     expect((await store.get('once')).etag).toBe(etag);
     // Someone else's object is still a real conflict.
-    puts = 0;
+    count.puts = 0;
     await expectCode(store.put('once', Buffer.from('other'), { ifNoneMatch: '*' }), 'STRATA_ERR_PRECONDITION_FAILED');
     await store.close();
   });

@@ -82,6 +82,13 @@ export const STORE_OPTIONS = [
     type: 'bool',
     group: 's3',
     default: true,
-    doc: 'Read objects (GET) through undici with a built-in SigV4 signer instead of the AWS SDK: about 5× less CPU per GET. Used only with `s3AccessKeyId`/`s3SecretAccessKey`; other requests always use the SDK.',
+    doc: 'Read objects (GET) through undici with a built-in SigV4 signer instead of the AWS SDK: about 5× less CPU per GET. Used only with `s3AccessKeyId`/`s3SecretAccessKey`; requests other than GET and PUT always use the SDK.',
+  },
+  {
+    name: 's3FastPut',
+    type: 'bool',
+    group: 's3',
+    default: true,
+    doc: 'Write objects (PUT: WAL objects, segments, manifests) through the same undici + SigV4 path, payload SHA-256 signed: about 3× less CPU per PUT than the AWS SDK. Used only with `s3AccessKeyId`/`s3SecretAccessKey`.',
   },
 ] as const satisfies readonly OptionSpec[];

@@ -1,11 +1,11 @@
 /**
- * The lean GET path (undici + SigV4, src/store/s3-fast-get.ts) against real MinIO: the same bytes, sizes,
+ * The lean GET path (undici + SigV4, src/store/s3-fast.ts) against real MinIO: the same bytes, sizes,
  * etags and errors as the SDK path, for awkward keys, ranges, conditional reads and bad credentials.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../src/store/s3.js';
-import { signGet } from '../../src/store/s3-fast-get.js';
+import { sign, signGet } from '../../src/store/s3-fast.js';
 import { expectCode } from '../support/store-contract.js';
 import { createTestBucket, testS3 } from '../support/s3.js';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   const bucket = await createTestBucket('fastget');
   const prefix = `fg/${randomBytes(4).toString('hex')}`;
   fast = new S3Store({ ...s3, bucket, prefix });
-  sdk = new S3Store({ ...s3, bucket, prefix, fastGet: false });
+  sdk = new S3Store({ ...s3, bucket, prefix, fastGet: false, fastPut: false });
 });
 afterAll(async () => {
   await fast?.close();
@@ -64,6 +64,63 @@ describe('S3 fast GET path', () => {
     const gone = new S3Store({ ...s3, bucket: `missing-${randomBytes(4).toString('hex')}`, maxAttempts: 1 });
     await expectCode(gone.get('x'), 'STRATA_ERR_STORE_BUCKET_MISSING');
     await gone.close();
+  });
+
+  it('writes awkward keys exactly like the SDK path: same bytes, same etag (MD5), content type kept', async () => {
+    for (const key of KEYS) {
+      const body = randomBytes(70_000 + key.length);
+      const { etag } = await fast.put(`w/${key}`, body, { contentType: 'application/x-strata-test' });
+      expect(etag).toBe(createHash('md5').update(body).digest('hex'));
+      const back = await sdk.get(`w/${key}`);
+      expect(back.body.equals(body), key).toBe(true);
+      expect(back.etag).toBe(etag);
+      expect((await sdk.head(`w/${key}`))?.size).toBe(body.length);
+      const { etag: sdkEtag } = await sdk.put(`w2/${key}`, body);
+      expect(sdkEtag).toBe(etag);
+    }
+    expect((await fast.put('w/empty', Buffer.alloc(0))).etag).toBe(createHash('md5').update(Buffer.alloc(0)).digest('hex'));
+    // a view into a larger buffer sends just its bytes
+    const big = randomBytes(4096);
+    await fast.put('w/view', big.subarray(100, 200));
+    expect((await sdk.get('w/view')).body.equals(big.subarray(100, 200))).toBe(true);
+  });
+
+  it('conditional writes: ifNoneMatch on an existing key and ifMatch on a changed or missing one fail as precondition failed', async () => {
+    const first = await fast.put('cw', Buffer.from('one'), { ifNoneMatch: '*' });
+    await expectCode(fast.put('cw', Buffer.from('two'), { ifNoneMatch: '*' }), 'STRATA_ERR_PRECONDITION_FAILED');
+    expect((await sdk.get('cw')).body.toString()).toBe('one');
+    const second = await fast.put('cw', Buffer.from('two'), { ifMatch: first.etag });
+    await expectCode(fast.put('cw', Buffer.from('three'), { ifMatch: first.etag }), 'STRATA_ERR_PRECONDITION_FAILED');
+    expect((await sdk.get('cw')).etag).toBe(second.etag);
+    await expectCode(fast.put('cw-missing', Buffer.from('x'), { ifMatch: first.etag }), 'STRATA_ERR_PRECONDITION_FAILED');
+    expect(await sdk.head('cw-missing')).toBeUndefined();
+  });
+
+  it('PUT with a wrong secret or to a missing bucket: the same catalog errors as GET', async () => {
+    const s3 = await testS3();
+    const bad = new S3Store({ ...s3, secretAccessKey: 'wrong-secret-key', maxAttempts: 1 });
+    await expectCode(bad.put('x', Buffer.from('x')), 'STRATA_ERR_STORE_INVALID_CREDENTIALS');
+    await bad.close();
+    const gone = new S3Store({ ...s3, bucket: `missing-${randomBytes(4).toString('hex')}`, maxAttempts: 1 });
+    await expectCode(gone.put('x', Buffer.from('x')), 'STRATA_ERR_STORE_BUCKET_MISSING');
+    await gone.close();
+  });
+
+  it('signs the AWS documentation example (PUT Object) to the published signature', () => {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html, "PUT Object"
+    const payload = createHash('sha256').update('Welcome to Amazon S3.').digest('hex');
+    const h = sign(
+      { region: 'us-east-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+      'PUT',
+      'examplebucket.s3.amazonaws.com',
+      '/test%24file.text',
+      payload,
+      { date: 'Fri, 24 May 2013 00:00:00 GMT', 'x-amz-storage-class': 'REDUCED_REDUNDANCY' },
+      new Date('2013-05-24T00:00:00Z'),
+    );
+    expect(h.authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class, Signature=98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd',
+    );
   });
 
   it('signs the AWS documentation example (GET Object with Range) to the published signature', () => {
