@@ -13,6 +13,9 @@ const TRANSIENT_RETRY_MS = 30_000;
 export class ManifestWriter {
   private chain: Promise<unknown> = Promise.resolve();
   fenced: StrataError | undefined;
+  /** performance.now() at the start of the newest fence check that found no other writer. */
+  private clearSince = -Infinity;
+  private renewing: Promise<void> | undefined;
 
   constructor(
     private readonly manifests: ManifestStore,
@@ -51,13 +54,39 @@ export class ManifestWriter {
   /** Throws STRATA_ERR_FENCED when a manifest newer than ours was written by another node. */
   async checkFence(): Promise<void> {
     if (this.fenced) throw this.fenced;
+    const started = performance.now();
     let id = this.current.id + 1;
     for (;;) {
       const peek = await retryTransient(this.logger, 'fence check', () => this.manifests.peek(id), Infinity);
-      if (!peek) return;
+      if (!peek) {
+        if (started > this.clearSince) this.clearSince = started;
+        return;
+      }
       if (peek.writerId !== this.current.writerId) throw this.fence(`manifest ${id} was written by another node (epoch ${peek.writerEpoch})`);
       id++; // our own update in flight
     }
+  }
+
+  /**
+   * Before a WAL object that is already durable is acknowledged: throws STRATA_ERR_FENCED if another node may
+   * have taken over before it became durable. With a writer lease (`leaseMs` > 0) a node that takes over waits
+   * `leaseMs` after its manifest exists before it lists the WAL (openTopicLog), so a fence check that started
+   * less than leaseMs / 2 ago and found no other writer proves that any take-over lists the WAL after now, and
+   * so sees this object (docs/reference/storage-format.md "Fencing"). Such a check is reused instead of making
+   * one GET per WAL object, and renewed in the background once it is older than leaseMs / 4.
+   */
+  async confirmWritable(leaseMs: number): Promise<void> {
+    if (this.fenced) throw this.fenced;
+    const age = performance.now() - this.clearSince;
+    if (leaseMs > 0 && age < leaseMs / 2) {
+      if (age > leaseMs / 4 && !this.renewing) {
+        this.renewing = this.checkFence()
+          .catch(() => undefined) // fencing was reported by fence(); anything else: the next call checks itself
+          .finally(() => (this.renewing = undefined));
+      }
+      return;
+    }
+    await this.checkFence();
   }
 
   private fence(message: string): StrataError {

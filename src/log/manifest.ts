@@ -63,6 +63,11 @@ export interface Manifest {
   /** Random id of the process that wrote this manifest (tells own manifests from a rival's). */
   writerId: string;
   createdAt: number;
+  /**
+   * The writer's lease (ms; absent = 0): it may acknowledge on a fence check up to half of it old, so a node
+   * taking over from it waits this long after its own manifest exists before it lists the WAL.
+   */
+  writerLeaseMs?: number;
   /** Every WAL object at or before this position is covered by segments (or holds nothing live). */
   walCovered: WalPosition | null;
   /** Fenced epochs: epoch (decimal string) → last WAL seq that counts (inclusive; -1 = none). */

@@ -25,8 +25,12 @@ export function topicRuntime(entry: TopicEntry): TopicRuntime {
   return { entry, parts };
 }
 
-/** Step 1: writes manifest latest+1 with writerEpoch+1 (CAS). From now on any older writer is fenced. */
-export async function takeOver(manifests: ManifestStore, writerId: string, logger: Logger): Promise<Manifest> {
+/**
+ * Step 1: writes manifest latest+1 with writerEpoch+1 and this writer's lease (CAS). From now on any older
+ * writer is fenced; it may still acknowledge for up to its lease (`previousLeaseMs`), so the caller lists the
+ * WAL only after that long.
+ */
+export async function takeOver(manifests: ManifestStore, writerId: string, logger: Logger, leaseMs: number): Promise<{ taken: Manifest; previousLeaseMs: number }> {
   for (;;) {
     let latest: Manifest | undefined;
     try {
@@ -41,7 +45,9 @@ export async function takeOver(manifests: ManifestStore, writerId: string, logge
     next.writerEpoch = (latest?.writerEpoch ?? 0) + 1;
     next.writerId = writerId;
     next.createdAt = Date.now();
-    if (await retryTransient(logger, 'write manifest', () => manifests.create(next))) return next;
+    if (leaseMs > 0) next.writerLeaseMs = leaseMs;
+    else delete next.writerLeaseMs;
+    if (await retryTransient(logger, 'write manifest', () => manifests.create(next))) return { taken: next, previousLeaseMs: latest?.writerLeaseMs ?? 0 };
     logger.info({ id: next.id }, 'manifest id taken by another node; retrying take-over');
   }
 }

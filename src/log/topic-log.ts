@@ -47,8 +47,18 @@ export async function openTopicLog(options: OpenTopicLogOptions): Promise<Opened
   const manifests = new ManifestStore(options.store, keys);
   const writerId = randomUUID();
   const started = Date.now();
-  const taken = await takeOver(manifests, writerId, logger);
+  const { taken, previousLeaseMs } = await takeOver(manifests, writerId, logger, config.writerLeaseMs);
+  const tookOverAt = performance.now();
   const log = new StrataTopicLog(options, keys, config, manifests, taken);
+  // The writer we replaced may still acknowledge on a fence check up to half its lease old: list its WAL only
+  // once its whole lease has passed since our manifest exists (ManifestWriter.confirmWritable).
+  if (previousLeaseMs > 0) {
+    const wait = Math.ceil(tookOverAt + previousLeaseMs - performance.now());
+    if (wait > 0) {
+      logger.debug({ ms: wait }, 'waiting out the previous writer\'s lease before reading the WAL');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
   await log.recover();
   logger.info({ epoch: taken.writerEpoch, manifest: log.mw.current.id, ms: Date.now() - started, topics: log.catalog.size }, 'topic log recovered');
   return log;
@@ -80,8 +90,8 @@ export class StrataTopicLog implements OpenedTopicLog {
       logger: this.logger,
       metrics: this.metrics,
       epoch: taken.writerEpoch,
-      config: { lingerMs: config.walLingerMs, maxBytes: config.walMaxBytes, maxInflightBytes: config.maxInflightBytes, backpressureTimeoutMs: config.backpressureTimeoutMs },
-      checkFence: () => this.mw.checkFence(),
+      config: { lingerMs: config.walLingerMs, flushBytes: Math.min(config.walFlushBytes, config.walMaxBytes), maxBytes: config.walMaxBytes, maxInflightBytes: config.maxInflightBytes, backpressureTimeoutMs: config.backpressureTimeoutMs },
+      checkFence: () => this.mw.confirmWritable(config.writerLeaseMs),
       onDurable: (key, etag, wal) => {
         for (const c of wal.index.chunks) {
           this.catalog.byId(c.topicId)?.parts[c.partition]?.addDurable({ baseOffset: c.baseOffset, lastOffset: c.lastOffset, maxTimestamp: c.maxTimestamp, key, etag, size: wal.body.length, pos: wal.dataStart + c.pos, len: c.len, kind: 'wal', writtenAt: Date.now() });

@@ -1,9 +1,12 @@
 /**
  * The partition writer (design: "Write path"). Appends of every partition are buffered and flushed as
- * one WAL object per linger or size limit. Linger is a cadence, not a delay: a flush starts once `lingerMs`
- * has passed since the previous flush started, so object PUTs stay ≤ 1/linger per second (the cost bound)
+ * one WAL object per linger or size threshold. Linger is a cadence, not a delay: a flush starts once `lingerMs`
+ * has passed since the previous flush started, so a trickle of appends costs ≤ 1/linger PUTs per second
  * while an append that arrives after a quiet spell is flushed at once (still batched with the appends of the
- * same event-loop turn) and no append waits more than one linger before its PUT starts. Offsets are assigned by this in-process sequencer at flush
+ * same event-loop turn) and no append waits more than one linger before its PUT starts. Once `flushBytes`
+ * are buffered a flush starts without waiting for the linger (so PUTs/s ≤ max(1/linger, bytes/s ÷ flushBytes)):
+ * a producer that keeps only a few requests in flight is not held to one round per linger. While every PUT
+ * slot is busy the buffer keeps growing, and a flush takes up to `maxBytes`. Offsets are assigned by this in-process sequencer at flush
  * time (seq and offsets are taken together, synchronously), so WAL order is offset order. Up to 4 PUTs
  * run at once, but a flush is acknowledged only after every earlier one was, its own PUT (ifNoneMatch '*')
  * succeeded AND the fence check that follows found no newer manifest by another writer.
@@ -22,6 +25,9 @@ import { encodeWal, type EncodedWal } from './wal-format.js';
 
 export interface WriterConfig {
   lingerMs: number;
+  /** A flush starts as soon as this many bytes are buffered (and a PUT slot is free), before the linger ends. */
+  flushBytes: number;
+  /** Largest WAL object (a single larger append still gets one of its own). */
   maxBytes: number;
   maxInflightBytes: number;
   backpressureTimeoutMs: number;
@@ -159,7 +165,7 @@ export class WalWriter {
   }
 
   private schedule(): void {
-    if (this.bufferBytes >= this.deps.config.maxBytes) return this.kick(true);
+    if (this.bufferBytes >= this.deps.config.flushBytes) return this.kick(true);
     if (this.timer || this.inflight.size >= MAX_FLUSHES || this.buffer.length === 0) return;
     const wait = Math.max(0, this.lastFlushAt + this.deps.config.lingerMs - Date.now());
     this.timer = setTimeout(() => {
@@ -170,7 +176,7 @@ export class WalWriter {
 
   private kick(now: boolean): void {
     if (this.inflight.size >= MAX_FLUSHES || this.buffer.length === 0 || this.failure) return;
-    if (!now && this.bufferBytes < this.deps.config.maxBytes && Date.now() < this.lastFlushAt + this.deps.config.lingerMs) return this.schedule();
+    if (!now && this.bufferBytes < this.deps.config.flushBytes && Date.now() < this.lastFlushAt + this.deps.config.lingerMs) return this.schedule();
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.take();

@@ -42,7 +42,9 @@ export function logComponent(): Component {
         logger,
         config: {
           walLingerMs: c.walLinger,
+          walFlushBytes: c.walFlushBytes,
           walMaxBytes: c.walMaxBytes,
+          writerLeaseMs: c.writerLease,
           maxInflightBytes: c.maxInflightBytes,
           backpressureTimeoutMs: c.backpressureTimeout,
           compactionIntervalMs: c.compactionInterval,

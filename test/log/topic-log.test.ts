@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory.js';
+import { FaultStore } from '../../src/store/fault.js';
 import { Keys } from '../../src/store/keys.js';
 import { listAll } from '../../src/store/types.js';
 import { encodeBatch } from '../../src/log/record-batch.js';
@@ -55,6 +56,41 @@ describe('TopicLog over MemoryStore', () => {
     const elapsed = Date.now() - started;
     // one flush may start at once, then at most one per 400 ms linger
     expect((await walCount()) - before).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 400));
+    await log.close();
+  });
+
+  it('starts a WAL object once walFlushBytes are buffered, without waiting for the linger', async () => {
+    const store = new MemoryStore();
+    const log = await open(store, { walLingerMs: 10_000, walFlushBytes: 64 * 1024 });
+    await log.createTopic('ns', 't');
+    await log.append('ns', 't', 0, [v('first')]); // a quiet start: written at once, opens a 10 s linger window
+    const big = () => log.append('ns', 't', 0, [v('x'.repeat(40 * 1024))]);
+    // A producer with two 40 KiB requests in flight, round after round: each round crosses 64 KiB and is
+    // written at once. Paced by the linger alone, the second round would wait 10 s.
+    const t0 = Date.now();
+    for (let round = 0; round < 5; round++) await Promise.all([big(), big()]);
+    expect(Date.now() - t0).toBeLessThan(5_000); // not one round per 10 s linger
+    // Below the threshold an append still waits for the linger.
+    let small = false;
+    const pending = log.append('ns', 't', 0, [v('small')]).then((r) => ((small = true), r));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(small).toBe(false);
+    await log.close(); // drains it
+    expect((await pending).baseOffset).toBe(11);
+  });
+
+  it('while every WAL PUT slot is busy the buffer grows, and one WAL object takes up to walMaxBytes', async () => {
+    const inner = new MemoryStore();
+    const store = new FaultStore(inner, { latencyMs: { put: 150 } });
+    const log = await open(store, { walLingerMs: 5, walFlushBytes: 16 * 1024, walMaxBytes: 256 * 1024 });
+    await log.createTopic('ns', 't');
+    await Promise.all(Array.from({ length: 60 }, () => log.append('ns', 't', 0, [v('y'.repeat(10 * 1024))])));
+    const sizes: number[] = [];
+    for await (const o of listAll(inner, { prefix: new Keys().walPrefix() })) sizes.push(o.size);
+    // 600 KiB over 4 slots of 150 ms PUTs: the first flushes are ~16 KiB, the ones that waited for a slot are larger
+    expect(Math.max(...sizes)).toBeGreaterThan(64 * 1024);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024 + 4096);
+    expect(sizes.length).toBeLessThan(60);
     await log.close();
   });
 
@@ -120,6 +156,44 @@ describe('TopicLog over MemoryStore', () => {
     expect((await c.readRecords('ns', 't', 0, 0)).records.map((x) => x.value!.toString())).toEqual(['a0', 'b1']);
     await a.close();
     await c.close();
+  });
+
+  it('writer lease: what the older writer acknowledges while a new one takes over is in the new one\'s log', async () => {
+    const store = new MemoryStore();
+    const a = await open(store, { writerLeaseMs: 600 });
+    await a.createTopic('ns', 't');
+    const acked: string[] = [];
+    let stop = false;
+    const producer = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          await a.append('ns', 't', 0, [v(`a${i}`)]);
+          acked.push(`a${i}`);
+        } catch (err) {
+          if (a.fenced) return;
+          throw err;
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    const ackedBefore = acked.length;
+    const t0 = Date.now();
+    // b has no lease of its own, but a's manifest says 600 ms: b lists the WAL only after that
+    const b = await open(store, { writerLeaseMs: 0 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(590);
+    stop = true;
+    await producer;
+    expect(acked.length).toBeGreaterThan(ackedBefore); // a kept acknowledging on its lease after b's manifest existed
+    const got = (await b.readRecords('ns', 't', 0, 0, { maxRecords: 100_000 })).records.map((x) => x.value!.toString());
+    expect(got.slice(0, acked.length)).toEqual(acked); // every acknowledged record, in order (unacknowledged ones may follow)
+    expect(a.fenced).toBe(true);
+    await expect(a.append('ns', 't', 0, [v('late')])).rejects.toMatchObject({ code: 'STRATA_ERR_FENCED' });
+    // without a lease the next take-over does not wait
+    await b.close();
+    const t1 = Date.now();
+    const c = await open(store, { writerLeaseMs: 0 });
+    expect(Date.now() - t1).toBeLessThan(500);
+    await Promise.all([a.close(), c.close()]);
   });
 
   it('seals a fenced epoch that had no WAL yet: a zombie PUT landing later is never replayed over acked data', async () => {
