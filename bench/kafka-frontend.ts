@@ -31,7 +31,8 @@ function memoryLog(): TopicLog {
       topics.set(key(ns, name), { info, batches: info.partitions.map(() => []), offsets: info.partitions.map(() => []) });
       return info;
     },
-    appendBatch: async (ns, t, p, batch): Promise<AppendResult> => {
+    appendBatch: async (ns, t, p, view): Promise<AppendResult> => {
+      const batch = Buffer.from(view); // the request frame is reused (TopicLog contract: the log copies)
       const topic = topics.get(key(ns, t))!;
       const part = topic.info.partitions[p];
       const count = batch.readInt32BE(57);

@@ -182,7 +182,7 @@ export class StrataTopicLog implements OpenedTopicLog {
     const { t, p } = this.writable(ns, topic, partition);
     const h = validateBatch(batch);
     if (batch.length > t.entry.config.maxMessageBytes) throw new StrataError('STRATA_ERR_RECORD_TOO_LARGE', `record batch of ${batch.length} bytes exceeds maxMessageBytes ${t.entry.config.maxMessageBytes}`);
-    const copy = Buffer.from(batch);
+    const copy = Buffer.from(batch); // the caller's buffer may be reused once we return (TopicLog contract)
     const count = h.lastOffsetDelta + 1;
     if (h.producerId < 0n) return this.commit(p, copy, count, h.maxTimestamp);
     const check = p.producers.check(h.producerId, h.producerEpoch, h.baseSequence, count);

@@ -66,6 +66,10 @@ function classify(name: string, status: number | undefined, errno: string | unde
     case 'InvalidToken':
     case 'ExpiredToken':
       return { code: 'STRATA_ERR_STORE_INVALID_CREDENTIALS', what: `credentials rejected (${name})` };
+    case 'BadDigest':
+    case 'InvalidDigest':
+    case 'XAmzContentChecksumMismatch':
+      return { code: 'STRATA_ERR_STORE_UNAVAILABLE', what: 'the store received a body that does not match its checksum (damaged on the way); nothing was stored' };
     case 'SlowDown':
     case 'TooManyRequests':
     case 'RequestLimitExceeded':

@@ -53,8 +53,8 @@ export interface S3StoreOptions {
    */
   fastGet?: boolean;
   /**
-   * PUTs through the same undici + SigV4 path (payload SHA-256 signed): about 3× less CPU per PUT. Only with
-   * static credentials. Default true.
+   * PUTs through the same undici + SigV4 path (UNSIGNED-PAYLOAD with a CRC32C checksum the store verifies):
+   * about 3× less CPU per PUT. Only with static credentials. Default true.
    */
   fastPut?: boolean;
   logger?: Logger;

@@ -5,7 +5,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../src/store/s3.js';
-import { sign, signGet } from '../../src/store/s3-fast.js';
+import { sign, signGet, type FastS3 } from '../../src/store/s3-fast.js';
+import { mapS3Error } from '../../src/store/s3-errors.js';
+import { crc32c } from '../../src/log/crc32c.js';
 import { expectCode } from '../support/store-contract.js';
 import { createTestBucket, testS3 } from '../support/s3.js';
 
@@ -94,6 +96,19 @@ describe('S3 fast GET path', () => {
     expect((await sdk.get('cw')).etag).toBe(second.etag);
     await expectCode(fast.put('cw-missing', Buffer.from('x'), { ifMatch: first.etag }), 'STRATA_ERR_PRECONDITION_FAILED');
     expect(await sdk.head('cw-missing')).toBeUndefined();
+  });
+
+  it('PUT carries a CRC32C checksum the store verifies: a body that does not match is refused, nothing is stored', async () => {
+    const inner = fast as unknown as { fast: FastS3; prefix: string };
+    const body = Buffer.from('payload that gets damaged on the way');
+    const err = await inner.fast.put(`${inner.prefix}crc/bad`, body, { contentType: 'application/octet-stream', crc32c: crc32c(body) ^ 1 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ $metadata: { httpStatusCode: 400 } });
+    const mapped = mapS3Error(err, { op: 'PUT', bucket: 'b', endpoint: 'e', key: 'crc/bad' });
+    expect(mapped.code).toBe('STRATA_ERR_STORE_UNAVAILABLE'); // retried: the next attempt sends the body again
+    expect(mapped.retriable).toBe(true);
+    expect(await sdk.head('crc/bad')).toBeUndefined();
+    await inner.fast.put(`${inner.prefix}crc/good`, body, { contentType: 'application/octet-stream', crc32c: crc32c(body) });
+    expect((await sdk.get('crc/good')).body.equals(body)).toBe(true);
   });
 
   it('PUT with a wrong secret or to a missing bucket: the same catalog errors as GET', async () => {

@@ -66,8 +66,9 @@ function appendAll(ctx: KafkaContext, ns: string, topic: string, index: number, 
     Promise.resolve({ index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage });
   const batches = records ? splitBatches(records) : KafkaError.CORRUPT_MESSAGE;
   if (typeof batches === 'number') return fail(batches);
-  // issue every append now (keeps arrival order); then wait for all of them
-  const appends: Array<Promise<AppendResult>> = batches.map((b) => ctx.log.appendBatch(ns, topic, index, Buffer.from(b)));
+  // issue every append now (keeps arrival order); then wait for all of them. appendBatch copies each batch
+  // out of the request frame before it returns (TopicLog contract), so no copy here.
+  const appends: Array<Promise<AppendResult>> = batches.map((b) => ctx.log.appendBatch(ns, topic, index, b));
   return Promise.allSettled(appends).then((results) => {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {

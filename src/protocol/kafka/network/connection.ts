@@ -44,6 +44,7 @@ export class KafkaConnection {
   private bufferedBytes = 0;
   private readonly queue: Slot[] = [];
   private closing = false;
+  private flushQueued = false;
   private readonly abort = new AbortController();
   /** This connection's slot in its namespace's maxConnections quota, and that namespace. */
   private quotaSlot: { ns: string; release: () => void } | undefined;
@@ -228,7 +229,7 @@ export class KafkaConnection {
         // guessing over one connection
         if (api.key === 36 && msg !== null && msg.errorCode !== KafkaError.NONE) slot.closeAfter = true;
         this.metrics.requestSeconds.observe({ api: api.name }, Number(process.hrtime.bigint() - started) / 1e9);
-        this.flush();
+        this.scheduleFlush();
       },
       (err) => {
         this.ctx.logger.error({ err, conn: this.state.id, api: api.name, version: header.apiVersion }, 'kafka request failed');
@@ -237,6 +238,19 @@ export class KafkaConnection {
         this.flush();
       },
     );
+  }
+
+  /**
+   * Flushes once the promise jobs queued so far have run: responses that complete together (one WAL object
+   * acknowledges every produce request it holds) leave in one write instead of one system call each.
+   */
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
