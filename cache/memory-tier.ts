@@ -8,6 +8,8 @@ export interface MemoryEntry {
   prefetch?: { stream: string; read: boolean };
   /** Set when `data` lives in a recyclable buffer (block-pool.ts). */
   pooled?: PooledBlock;
+  /** A block given to put() that no reader has read yet (written to SSD if evicted so). */
+  unreadPut?: boolean;
 }
 
 export class MemoryTier {

@@ -32,6 +32,7 @@ export class TieredCache {
   private readonly memory: MemoryTier;
   private ssd: SsdTier | undefined;
   private readonly ssdWriteThrough: boolean;
+  private readonly keepUnreadPuts: boolean;
   private readonly opened: Promise<void>;
   private readonly flights = new Map<string, Flight<Fetched>>();
   private readonly streamFlights = new Map<string, Set<Flight<Fetched>>>();
@@ -47,7 +48,7 @@ export class TieredCache {
   /** Blocks fetched once and not written to SSD (second-miss admission), oldest first. */
   private readonly seen = new Set<string>();
   private readonly seenMax: number;
-  private readonly c = { hitsMemory: 0, hitsSsd: 0, misses: 0, gets: 0, getBytes: 0, inflightBytes: 0, prefetchInflightBytes: 0, notAdmitted: 0, reused: 0, allocated: 0 };
+  private readonly c = { hitsMemory: 0, hitsSsd: 0, misses: 0, gets: 0, getBytes: 0, inflightBytes: 0, prefetchInflightBytes: 0, notAdmitted: 0, reused: 0, allocated: 0, unreadPutsKept: 0 };
   private readonly p = { issued: 0, used: 0, wasted: 0, late: 0, unreadBytes: 0 };
 
   constructor(
@@ -60,7 +61,7 @@ export class TieredCache {
     this.logger = options.logger;
     this.memory = new MemoryTier(
       this.memoryBytes,
-      (_id, entry) => this.onMemoryEvict(entry),
+      (id, entry) => this.onMemoryEvict(id, entry),
       (entry) => entry.pooled && this.pool.evicted(entry.pooled),
     );
     // (blocks smaller than MIN_OFFLOAD are cheaper to read and checksum right here)
@@ -74,6 +75,7 @@ export class TieredCache {
       this.prefetcher = new Prefetcher(this.blockSize, pf.initialWindow ?? 2, pf.maxWindow ?? 32, (stream, b) => this.prefetch(stream, b));
     }
     this.ssdWriteThrough = options.ssd?.writeThrough ?? false;
+    this.keepUnreadPuts = !this.ssdWriteThrough && (options.ssd?.keepUnreadPuts ?? true);
     if (options.ssd) {
       const ssd = new SsdTier(options.ssd.dir, options.ssd.bytes, options.ssd.maxPendingWrites ?? 32, this.logger, this.worker);
       this.ssd = ssd;
@@ -246,7 +248,7 @@ export class TieredCache {
       body.copy(data, 0, b.offset, b.offset + b.length);
       this.dropUnread(this.memory.get(b.id));
       if (this.ssdWriteThrough) this.writeSsd(b.id, data, pooled);
-      this.keep(b.id, { data, pooled });
+      this.keep(b.id, { data, pooled, unreadPut: this.keepUnreadPuts && this.ssd !== undefined });
     }
   }
 
@@ -287,7 +289,7 @@ export class TieredCache {
       evictions: { memory: this.memory.evictions, ssd: ssd?.evictions ?? 0 },
       inflight: { blocks: this.flights.size, bytes: this.c.inflightBytes },
       prefetch: { ...this.p },
-      ssd: { writeErrors: ssd?.writeErrors ?? 0, readErrors: ssd?.readErrors ?? 0, corrupt: ssd?.corrupt ?? 0, writesSkipped: ssd?.writesSkipped ?? 0, notAdmitted: this.c.notAdmitted },
+      ssd: { writeErrors: ssd?.writeErrors ?? 0, readErrors: ssd?.readErrors ?? 0, corrupt: ssd?.corrupt ?? 0, writesSkipped: ssd?.writesSkipped ?? 0, notAdmitted: this.c.notAdmitted, unreadPutsKept: this.c.unreadPutsKept },
       buffers: { reused: this.c.reused, allocated: this.c.allocated, pooled: this.pool.pooled },
     };
   }
@@ -316,6 +318,7 @@ export class TieredCache {
     if (e) {
       if (e.pooled) this.pool.pin(e.pooled);
       this.c.hitsMemory++;
+      e.unreadPut = false;
       if (e.prefetch && !e.prefetch.read) {
         e.prefetch.read = true;
         this.p.used++;
@@ -482,7 +485,12 @@ export class TieredCache {
     });
   }
 
-  private onMemoryEvict(entry: MemoryEntry): void {
+  private onMemoryEvict(id: string, entry: MemoryEntry): void {
+    // runs before the tier lets go of the buffer (onRemove): writeSsd pins it until the file is written
+    if (entry.unreadPut) {
+      this.c.unreadPutsKept++;
+      this.writeSsd(id, entry.data, entry.pooled);
+    }
     if (entry.prefetch && !entry.prefetch.read) {
       this.p.wasted++;
       this.p.unreadBytes -= entry.data.length;

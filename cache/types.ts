@@ -33,6 +33,12 @@ export interface SsdOptions {
   bytes: number;
   /** Also write blocks given to put() (write-through) to SSD. Default false: fresh data goes to memory only. */
   writeThrough?: boolean;
+  /**
+   * A block given to put() that nobody read while it was in memory is written to SSD when memory evicts it
+   * (default true): a reader that fell behind by more than the memory tier (a consumer catching up) reads it
+   * from local disk instead of the object store, while readers that keep up cost no disk writes.
+   */
+  keepUnreadPuts?: boolean;
   /** Most SSD writes queued at once; further writes are skipped (counted), so the queue never holds much memory. Default 32 (their buffers are shared with the memory tier, not copies). */
   maxPendingWrites?: number;
   /**
@@ -112,7 +118,7 @@ export interface CacheStats {
   /** Blocks being fetched now and their bytes. */
   inflight: { blocks: number; bytes: number };
   prefetch: { issued: number; used: number; wasted: number; late: number; unreadBytes: number };
-  ssd: { writeErrors: number; readErrors: number; corrupt: number; writesSkipped: number; notAdmitted: number };
+  ssd: { writeErrors: number; readErrors: number; corrupt: number; writesSkipped: number; notAdmitted: number; unreadPutsKept: number };
   /** Block buffers: reused from the pool (no allocation) vs newly allocated, and how many wait in the pool now. */
   buffers: { reused: number; allocated: number; pooled: number };
 }

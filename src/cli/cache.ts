@@ -26,6 +26,7 @@ export function cacheReport(s: CacheStats): string {
     `object-store GETs: ${s.gets} (${bytes(s.getBytes)}); in flight: ${s.inflight.blocks} blocks (${bytes(s.inflight.bytes)})`,
     `prefetch: issued ${pf.issued}, used ${pf.used}, wasted ${pf.wasted} (${ratio(pf.wasted, pf.issued)}), late ${pf.late}, unread ${bytes(pf.unreadBytes)}`,
     `ssd errors: write ${s.ssd.writeErrors}, read ${s.ssd.readErrors}, corrupt ${s.ssd.corrupt}, writes skipped ${s.ssd.writesSkipped}`,
+    `ssd admission: not admitted ${s.ssd.notAdmitted} (second-miss), unread writes moved from memory ${s.ssd.unreadPutsKept}`,
   ];
   return tiers + '\n' + lines.join('\n') + '\n';
 }

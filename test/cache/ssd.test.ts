@@ -67,6 +67,45 @@ describe('SSD tier', () => {
     expect(d.stats().ssd.notAdmitted).toBe(5);
   });
 
+  it('written blocks (put) that nobody read go to SSD when memory evicts them; blocks read while in memory do not', async () => {
+    const store = new MemoryStore();
+    const source = new InstrumentedSource(store);
+    const dir = tempDir();
+    const cache = track(new TieredCache(source, { blockSize: BS, memoryBytes: 4 * BS, ssd: { dir, bytes: 64 * BS } }));
+    await cache.ready();
+    const refs: Array<{ ref: ObjectRef; body: Buffer }> = [];
+    for (let i = 0; i < 8; i++) {
+      const body = contentOf(`w${i}`, BS);
+      const { etag } = await store.put(`w${i}`, body);
+      const ref = { key: `w${i}`, etag, size: body.length };
+      cache.put(ref, body); // freshly written: served from memory without a GET
+      refs.push({ ref, body });
+      if (i % 2 === 1) expect((await cache.read(ref, 0, BS)).equals(body)).toBe(true); // read while in memory
+    }
+    await cache.flush();
+    expect(source.gets).toBe(0);
+    // memory holds the last 4; of the 4 evicted, the 2 never read (w0, w2) were kept on SSD
+    expect(cache.stats().ssd.unreadPutsKept).toBe(2);
+    expect(blockFiles(dir)).toHaveLength(2);
+    for (const i of [0, 2]) expect((await cache.read(refs[i]!.ref, 0, BS)).equals(refs[i]!.body)).toBe(true);
+    expect(source.gets).toBe(0);
+    expect(cache.stats().hits.ssd).toBe(2);
+    // w1, w3 were read once while fresh (a consumer keeping up): not kept, so read from the store again
+    expect((await cache.read(refs[1]!.ref, 0, BS)).equals(refs[1]!.body)).toBe(true);
+    expect(source.gets).toBe(1);
+  });
+
+  it('keepUnreadPuts: false keeps written blocks in memory only', async () => {
+    const store = new MemoryStore();
+    const dir = tempDir();
+    const cache = track(new TieredCache(new InstrumentedSource(store), { blockSize: BS, memoryBytes: 2 * BS, ssd: { dir, bytes: 64 * BS, keepUnreadPuts: false } }));
+    await cache.ready();
+    for (let i = 0; i < 6; i++) cache.put({ key: `w${i}`, etag: 'e', size: BS }, contentOf(`w${i}`, BS));
+    await cache.flush();
+    expect(blockFiles(dir)).toHaveLength(0);
+    expect(cache.stats().ssd.unreadPutsKept).toBe(0);
+  });
+
   it('a corrupt block on disk (one flipped byte) is dropped and re-fetched', async () => {
     const { ref, body, source, open, warnings } = await fixture();
     const dir = tempDir();

@@ -112,7 +112,7 @@ export const CORE_OPTIONS = [
     default: 2 * 1024 * 1024 * 1024,
     defaultDoc: '2GiB',
     min: 0,
-    doc: 'SSD tier budget of the topic log read cache, under `<cacheDir>/log/`; 0 = memory only.',
+    doc: 'SSD tier budget of the topic log read cache, under `<cacheDir>/log/`; 0 = memory only. Written data that no consumer read while it was in memory moves here when memory evicts it, so a consumer that falls behind reads local disk, not the object store.',
   },
   {
     name: 'cacheSsdAdmission',
