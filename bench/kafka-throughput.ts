@@ -5,7 +5,7 @@
  * private MinIO (or --store=fs); Kafka on its local log dir.
  *
  *   node bench/run.js kafka-throughput [--records=1000000] [--size=1024] [--partitions=1] [--targets=kafka,strata] [--store=minio|fs]
- *     [--strata-args="--wal-linger 20ms"] [--json]
+ *     [--strata-args="--wal-linger 20ms"] [--producer-props="batch.size=1048576"] [--json]
  *
  * Jars first: mvn -q -f bench/kafka-peer/pom.xml dependency:copy-dependencies -DoutputDirectory=../../.cache/kafka/libs
  */
@@ -21,13 +21,23 @@ import { freePort, startMinio, type MinioServer } from '../test/support/minio.js
 import { ensureBucket } from '../test/support/s3.js';
 import { consumePerf, haveKafkaJars, producePerf, startKafka, type ConsumeFigures, type ProduceFigures } from './_kafka-peer.js';
 
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const args = new Map(
+  process.argv.slice(2).map((a): [string, string] => {
+    const s = a.replace(/^--/, '');
+    const i = s.indexOf('=');
+    return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+  }),
+);
 const RECORDS = Number(args.get('records') ?? 1_000_000);
 const SIZE = Number(args.get('size') ?? 1024);
 const TARGETS = (args.get('targets') ?? 'kafka,strata').split(',');
 const STORE = args.get('store') ?? 'minio';
 const PARTITIONS = Number(args.get('partitions') ?? 1);
-const PRODUCER_PROPS = ['linger.ms=5', 'batch.size=262144', 'compression.type=none'];
+/** --producer-props="batch.size=1048576 …": producer settings for both targets, over these defaults. */
+const PRODUCER_PROPS = Object.entries({
+  ...Object.fromEntries(['linger.ms=5', 'batch.size=262144', 'compression.type=none'].map((p) => p.split('=') as [string, string])),
+  ...Object.fromEntries((args.get('producer-props') ?? '').split(' ').filter(Boolean).map((p) => p.split('=') as [string, string])),
+}).map(([k, v]) => `${k}=${v}`);
 /** --strata-args="--wal-linger 20ms …": extra `strata start` options for the Strata node (A/B of settings). */
 const STRATA_ARGS = (args.get('strata-args') ?? '').split(' ').filter(Boolean);
 
@@ -106,7 +116,7 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const lines = [
     `Machine: ${machine}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
-    `Run: node bench/run.js kafka-throughput --records=${RECORDS} --size=${SIZE} --partitions=${PARTITIONS} --store=${STORE}${STRATA_ARGS.length ? ` --strata-args="${STRATA_ARGS.join(' ')}"` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s); producer acks=all ${PRODUCER_PROPS.join(' ')}; ${PARTITIONS} partition(s)`,
+    `Run: node bench/run.js kafka-throughput --records=${RECORDS} --size=${SIZE} --partitions=${PARTITIONS} --store=${STORE}${STRATA_ARGS.length ? ` --strata-args="${STRATA_ARGS.join(' ')}"` : ''}${args.has('producer-props') ? ` --producer-props="${args.get('producer-props')}"` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s); producer acks=all ${PRODUCER_PROPS.join(' ')}; ${PARTITIONS} partition(s)`,
     '',
     '| target | produce MB/s | produce rec/s | p50 ms | p99 ms | p99.9 ms | consume MB/s | consume fetch MB/s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
