@@ -68,6 +68,11 @@ export interface Manifest {
    * taking over from it waits this long after its own manifest exists before it lists the WAL.
    */
   writerLeaseMs?: number;
+  /**
+   * Leases of earlier writers this writer took over from and has not yet waited out (ms; absent = none):
+   * a node taking over waits max(writerLeaseMs, pendingLeaseMs). Cleared once the wait is over.
+   */
+  pendingLeaseMs?: number;
   /** Every WAL object at or before this position is covered by segments (or holds nothing live). */
   walCovered: WalPosition | null;
   /** Fenced epochs: epoch (decimal string) → last WAL seq that counts (inclusive; -1 = none). */

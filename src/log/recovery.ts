@@ -27,8 +27,8 @@ export function topicRuntime(entry: TopicEntry): TopicRuntime {
 
 /**
  * Step 1: writes manifest latest+1 with writerEpoch+1 and this writer's lease (CAS). From now on any older
- * writer is fenced; it may still acknowledge for up to its lease (`previousLeaseMs`), so the caller lists the
- * WAL only after that long.
+ * writer is fenced; it may still acknowledge for up to its lease (`previousLeaseMs`: the previous writer's, or
+ * one it had not yet waited out), so the caller lists the WAL only after that long.
  */
 export async function takeOver(manifests: ManifestStore, writerId: string, logger: Logger, leaseMs: number): Promise<{ taken: Manifest; previousLeaseMs: number }> {
   for (;;) {
@@ -45,9 +45,14 @@ export async function takeOver(manifests: ManifestStore, writerId: string, logge
     next.writerEpoch = (latest?.writerEpoch ?? 0) + 1;
     next.writerId = writerId;
     next.createdAt = Date.now();
+    // The writers before us may acknowledge for up to their leases: ours to wait out, and recorded until we
+    // have, so that a node taking over from us in the meantime waits for them too.
+    const previousLeaseMs = Math.max(latest?.writerLeaseMs ?? 0, latest?.pendingLeaseMs ?? 0);
     if (leaseMs > 0) next.writerLeaseMs = leaseMs;
     else delete next.writerLeaseMs;
-    if (await retryTransient(logger, 'write manifest', () => manifests.create(next))) return { taken: next, previousLeaseMs: latest?.writerLeaseMs ?? 0 };
+    if (previousLeaseMs > 0) next.pendingLeaseMs = previousLeaseMs;
+    else delete next.pendingLeaseMs;
+    if (await retryTransient(logger, 'write manifest', () => manifests.create(next))) return { taken: next, previousLeaseMs };
     logger.info({ id: next.id }, 'manifest id taken by another node; retrying take-over');
   }
 }

@@ -114,7 +114,13 @@ export class StrataTopicLog implements OpenedTopicLog {
   /** Seals fenced epochs, then rebuilds partitions from manifest + WAL. */
   async recover(): Promise<void> {
     const { seals, replay } = await planReplay(this.store, this.keys, this.mw.current, this.logger);
-    if (Object.keys(seals).length > 0) await this.mw.update((d) => void Object.assign(d.sealed, seals));
+    // (openTopicLog waited out the earlier writers' leases before this: they are no longer pending)
+    if (Object.keys(seals).length > 0 || this.mw.current.pendingLeaseMs !== undefined) {
+      await this.mw.update((d) => {
+        Object.assign(d.sealed, seals);
+        delete d.pendingLeaseMs;
+      });
+    }
     for (const t of this.mw.current.topics) this.catalog.add(topicRuntime(t));
     const r = await replayWal(this.store, replay, this.catalog.idMap(), this.logger);
     this.logger.info({ walObjects: r.objects, chunks: r.chunks, sealed: seals }, 'WAL replayed');

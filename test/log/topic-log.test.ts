@@ -196,6 +196,48 @@ describe('TopicLog over MemoryStore', () => {
     await Promise.all([a.close(), c.close()]);
   });
 
+  it('writer lease across two take-overs in a row: the third node also waits out the first writer\'s lease', async () => {
+    const store = new MemoryStore();
+    const keys = new Keys();
+    const manifests = async () => {
+      let n = 0;
+      for await (const _ of listAll(store, { prefix: keys.manifestPrefix() })) n++;
+      return n;
+    };
+    const a = await open(store, { writerLeaseMs: 600 });
+    await a.createTopic('ns', 't');
+    const acked: string[] = [];
+    let stop = false;
+    const producer = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          await a.append('ns', 't', 0, [v(`a${i}`)]);
+          acked.push(`a${i}`);
+        } catch (err) {
+          if (a.fenced) return;
+          throw err;
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    const before = await manifests();
+    // b (no lease of its own) takes over and waits out a's lease; c takes over from b in the meantime
+    const b = open(store, { writerLeaseMs: 0 }).catch((err: unknown) => err);
+    while ((await manifests()) === before) await new Promise((r) => setTimeout(r, 2));
+    const c = await open(store, { writerLeaseMs: 0 }); // b's manifest says a's 600 ms are still pending
+    stop = true;
+    await producer;
+    const got = (await c.readRecords('ns', 't', 0, 0, { maxRecords: 100_000 })).records.map((x) => x.value!.toString());
+    expect(got.slice(0, acked.length)).toEqual(acked);
+    expect(await b).toMatchObject({ code: 'STRATA_ERR_FENCED' }); // c took over before b had finished opening
+    // c waited a's lease out and cleared it: the next node does not wait
+    await c.close();
+    const t0 = Date.now();
+    const d = await open(store, { writerLeaseMs: 0 });
+    expect(Date.now() - t0).toBeLessThan(500);
+    await Promise.all([a.close(), d.close()]);
+  });
+
   it('seals a fenced epoch that had no WAL yet: a zombie PUT landing later is never replayed over acked data', async () => {
     const store = new MemoryStore();
     const a = await open(store);
