@@ -89,6 +89,6 @@ export const STORE_OPTIONS = [
     type: 'bool',
     group: 's3',
     default: true,
-    doc: 'Write objects (PUT: WAL objects, segments, manifests) through the same undici + SigV4 path, with a CRC32C checksum (`x-amz-checksum-crc32c`) the store verifies instead of a signed SHA-256 of the body: about 3× less CPU per PUT than the AWS SDK, and lower latency. Used only with `s3AccessKeyId`/`s3SecretAccessKey`.',
+    doc: 'Write objects (PUT: WAL objects, segments, manifests) through the same undici + SigV4 path, with a CRC32C checksum (`x-amz-checksum-crc32c`) the store verifies instead of a signed SHA-256 of the body: about 3× less CPU per PUT than the AWS SDK, and lower latency. Used only with `s3AccessKeyId`/`s3SecretAccessKey`. Turn it off for an S3-compatible store that rejects that header.',
   },
 ] as const satisfies readonly OptionSpec[];
