@@ -239,13 +239,21 @@ export class TieredCache {
     return { parts, held };
   }
 
-  /** Write-through: a copy of `body` (the whole object obj) is served from memory without a GET. */
-  put(obj: ObjectRef, body: Buffer): void {
+  /**
+   * Write-through: `body` (the whole object obj) is served from memory without a GET. The cache copies it,
+   * unless `owned`: then the caller hands the buffer over (it never changes it again) and the blocks are views
+   * of it, with nothing copied.
+   */
+  put(obj: ObjectRef, body: Buffer, opts: { owned?: boolean } = {}): void {
     if (body.length !== obj.size) throw new CacheError('STRATA_ERR_INVALID_RANGE', `put of ${obj.key}: body has ${body.length} bytes, ObjectRef says ${obj.size}`);
     for (const b of blocksFor(obj, 0, obj.size, this.blockSize)) {
-      const pooled = b.length === this.blockSize ? this.newPooled(this.pool.take()) : undefined;
-      const data = pooled ? pooled.buf : Buffer.allocUnsafe(b.length);
-      body.copy(data, 0, b.offset, b.offset + b.length);
+      const pooled = !opts.owned && b.length === this.blockSize ? this.newPooled(this.pool.take()) : undefined;
+      let data: Buffer;
+      if (opts.owned) data = body.subarray(b.offset, b.offset + b.length);
+      else {
+        data = pooled ? pooled.buf : Buffer.allocUnsafe(b.length);
+        body.copy(data, 0, b.offset, b.offset + b.length);
+      }
       this.dropUnread(this.memory.get(b.id));
       if (this.ssdWriteThrough) this.writeSsd(b.id, data, pooled);
       this.keep(b.id, { data, pooled, unreadPut: this.keepUnreadPuts && this.ssd !== undefined });

@@ -17,7 +17,8 @@ export interface LogCache {
   readParts?(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<Buffer[]>;
   /** Like readParts, but valid until release() (TieredCache.readLease): the blocks' buffers can be reused afterwards. */
   readLease?(obj: { key: string; etag: string; size: number }, offset: number, length: number, opts?: { signal?: AbortSignal; stream?: string }): Promise<{ parts: Buffer[]; release(): void }>;
-  put?(obj: { key: string; etag: string; size: number }, body: Buffer): unknown;
+  /** `owned`: the caller never changes `body` again, so the cache may keep it instead of a copy. */
+  put?(obj: { key: string; etag: string; size: number }, body: Buffer, opts?: { owned?: boolean }): unknown;
   invalidate?(key: string): unknown;
   /** Exact upcoming ranges of a reader stream, fetched ahead (TieredCache.hint). */
   hint?(stream: string, ranges: Array<{ obj: { key: string; etag: string; size: number }; offset: number; length: number }>): unknown;
@@ -40,7 +41,8 @@ export class RangeReader {
   /** Remembers a freshly written object (write-through: tail reads then need no GET). */
   remember(key: string, etag: string, body: Buffer): void {
     if (this.cache?.put) {
-      Promise.resolve(this.cache.put({ key, etag, size: body.length }, body)).catch(() => undefined);
+      // a WAL body never changes once written: the cache keeps it as it is
+      Promise.resolve(this.cache.put({ key, etag, size: body.length }, body, { owned: true })).catch(() => undefined);
     }
     this.recent.set(key, { etag, body });
     this.recentBytes += body.length;

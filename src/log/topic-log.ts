@@ -188,15 +188,15 @@ export class StrataTopicLog implements OpenedTopicLog {
     const { t, p } = this.writable(ns, topic, partition);
     const h = validateBatch(batch);
     if (batch.length > t.entry.config.maxMessageBytes) throw new StrataError('STRATA_ERR_RECORD_TOO_LARGE', `record batch of ${batch.length} bytes exceeds maxMessageBytes ${t.entry.config.maxMessageBytes}`);
-    const copy = Buffer.from(batch); // the caller's buffer may be reused once we return (TopicLog contract)
     const count = h.lastOffsetDelta + 1;
-    if (h.producerId < 0n) return this.commit(p, copy, count, h.maxTimestamp);
+    // the caller handed `batch` over (TopicLog contract): kept as is, its base offset rewritten at flush
+    if (h.producerId < 0n) return this.commit(p, batch, count, h.maxTimestamp);
     const check = p.producers.check(h.producerId, h.producerEpoch, h.baseSequence, count);
     if (check.kind === 'duplicate') {
       const r = await check.result;
       return { partition, baseOffset: r.baseOffset, lastOffset: r.lastOffset, appendTime: -1, logStartOffset: p.logStartOffset };
     }
-    const result = this.commit(p, copy, count, h.maxTimestamp);
+    const result = this.commit(p, batch, count, h.maxTimestamp);
     p.producers.record(h.producerId, h.producerEpoch, h.baseSequence, count, result);
     return result;
   }

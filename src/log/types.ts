@@ -143,8 +143,8 @@ export interface TopicLog {
    * Appends one raw RecordBatch v2 as sent by a Kafka producer (CRC checked, kept as is). Idempotent
    * producers (producerId ≥ 0): a duplicate of the last 5 batches resolves with the original offsets,
    * a sequence gap fails with STRATA_ERR_OUT_OF_ORDER_SEQUENCE, a stale epoch with STRATA_ERR_PRODUCER_FENCED.
-   * `batch` may be a view of a request buffer that is reused once this call returns: an implementation copies
-   * what it keeps before it returns (synchronously), so callers need not copy.
+   * The caller hands `batch` over: the log keeps it, and rewrites its base offset in place, until it is durable
+   * (a Kafka request frame is a fresh buffer per request, so the frame's bytes are used without a copy).
    */
   appendBatch(namespace: string, topic: string, partition: number, batch: Buffer): Promise<AppendResult>;
   /** Allocates a producer id for idempotent producers (durable). */

@@ -167,4 +167,22 @@ describe('recycled block buffers', () => {
     }
     expect(cache.stats().buffers.reused + cache.stats().buffers.allocated).toBe(0);
   });
+
+  it('put(…, { owned: true }) keeps the caller\'s buffer as the blocks (no copy, no pooled buffer); a plain put copies', async () => {
+    const { ref, make, body, source } = await setup(3);
+    const cache = make();
+    const mine = Buffer.from(body); // handed over
+    cache.put(ref, mine, { owned: true });
+    const parts = await cache.readParts(ref, 0, ref.size);
+    expect(Buffer.concat(parts).equals(body)).toBe(true);
+    for (const p of parts) expect(p.buffer).toBe(mine.buffer);
+    expect(source.gets).toBe(0);
+    expect(cache.stats().buffers.allocated).toBe(0);
+    const copied = make();
+    const theirs = Buffer.from(body);
+    copied.put(ref, theirs);
+    const cparts = await copied.readParts(ref, 0, ref.size);
+    expect(Buffer.concat(cparts).equals(body)).toBe(true);
+    for (const p of cparts) expect(p.buffer).not.toBe(theirs.buffer);
+  });
 });

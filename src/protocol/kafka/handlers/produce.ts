@@ -66,8 +66,8 @@ function appendAll(ctx: KafkaContext, ns: string, topic: string, index: number, 
     Promise.resolve({ index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage });
   const batches = records ? splitBatches(records) : KafkaError.CORRUPT_MESSAGE;
   if (typeof batches === 'number') return fail(batches);
-  // issue every append now (keeps arrival order); then wait for all of them. appendBatch copies each batch
-  // out of the request frame before it returns (TopicLog contract), so no copy here.
+  // issue every append now (keeps arrival order); then wait for all of them. Each batch is a view of this
+  // request's frame, handed over to the log (TopicLog contract): nothing else uses the frame afterwards.
   const appends: Array<Promise<AppendResult>> = batches.map((b) => ctx.log.appendBatch(ns, topic, index, b));
   return Promise.allSettled(appends).then((results) => {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
