@@ -35,6 +35,11 @@ export class MemoryTier {
     return this.lru.get(id);
   }
 
+  /** The entry without counting it as a use (its place in the LRU order stays). */
+  peek(id: string): MemoryEntry | undefined {
+    return this.lru.peek(id);
+  }
+
   has(id: string): boolean {
     return this.lru.has(id);
   }

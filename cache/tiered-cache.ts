@@ -3,7 +3,7 @@
  * Objects are cut into fixed-size blocks keyed by key + etag + block number; a read of any range is assembled
  * from blocks. See docs/cache.md for the tiers, settings, metrics and the prefetcher.
  */
-import { blockRef, blocksFor, type BlockRef } from './block.js';
+import { blockId, blockRef, blocksFor, type BlockRef } from './block.js';
 import { BlockPool, PooledBlock } from './block-pool.js';
 import { BlockWorker, MIN_OFFLOAD } from './block-worker.js';
 import { CacheError, abortError } from './errors.js';
@@ -257,6 +257,21 @@ export class TieredCache {
       this.dropUnread(this.memory.get(b.id));
       if (this.ssdWriteThrough) this.writeSsd(b.id, data, pooled);
       this.keep(b.id, { data, pooled, unreadPut: this.keepUnreadPuts && this.ssd !== undefined });
+    }
+  }
+
+  /**
+   * Tells the cache that [offset, offset+length) of obj was read from a copy outside it (the log's tail buffer
+   * holds the newest WAL objects too): those blocks count as read, so they are not moved to SSD on eviction
+   * (`ssd.keepUnreadPuts`). Their place in the LRU order does not change.
+   */
+  noteRead(obj: ObjectRef, offset: number, length: number): void {
+    if (!this.keepUnreadPuts || length <= 0) return;
+    const first = Math.floor(offset / this.blockSize);
+    const last = Math.floor((Math.min(offset + length, obj.size) - 1) / this.blockSize);
+    for (let i = first; i <= last; i++) {
+      const e = this.memory.peek(blockId(obj, i));
+      if (e) e.unreadPut = false;
     }
   }
 

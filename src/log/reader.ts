@@ -20,6 +20,8 @@ export interface LogCache {
   /** `owned`: the caller never changes `body` again, so the cache may keep it instead of a copy. */
   put?(obj: { key: string; etag: string; size: number }, body: Buffer, opts?: { owned?: boolean }): unknown;
   invalidate?(key: string): unknown;
+  /** A range was read from the tail buffer instead (TieredCache.noteRead: fresh data that was read stays off SSD). */
+  noteRead?(obj: { key: string; etag: string; size: number }, offset: number, length: number): unknown;
   /** Exact upcoming ranges of a reader stream, fetched ahead (TieredCache.hint). */
   hint?(stream: string, ranges: Array<{ obj: { key: string; etag: string; size: number }; offset: number; length: number }>): unknown;
 }
@@ -90,7 +92,10 @@ export class RangeReader {
    */
   async readParts(e: IndexEntry, signal?: AbortSignal, stream?: string, leases?: Array<() => void>): Promise<Buffer[]> {
     const hit = this.recent.get(e.key);
-    if (hit && hit.etag === e.etag) return [hit.body.subarray(e.pos, e.pos + e.len)];
+    if (hit && hit.etag === e.etag) {
+      this.cache?.noteRead?.({ key: e.key, etag: e.etag, size: e.size }, e.pos, e.len);
+      return [hit.body.subarray(e.pos, e.pos + e.len)];
+    }
     const obj = { key: e.key, etag: e.etag, size: e.size };
     if (leases && this.cache?.readLease) {
       const lease = await this.cache.readLease(obj, e.pos, e.len, { signal, stream });

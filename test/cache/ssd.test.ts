@@ -95,6 +95,20 @@ describe('SSD tier', () => {
     expect(source.gets).toBe(1);
   });
 
+  it('noteRead: a written block read from a copy outside the cache (the log\'s tail buffer) counts as read', async () => {
+    const store = new MemoryStore();
+    const dir = tempDir();
+    const cache = track(new TieredCache(new InstrumentedSource(store), { blockSize: BS, memoryBytes: 2 * BS, ssd: { dir, bytes: 64 * BS } }));
+    await cache.ready();
+    const ref = (i: number): ObjectRef => ({ key: `w${i}`, etag: 'e', size: 2 * BS });
+    cache.put(ref(0), contentOf('w0', 2 * BS));
+    cache.noteRead(ref(0), BS + 10, 100); // its second block only
+    cache.put(ref(1), contentOf('w1', 2 * BS)); // pushes w0 out
+    await cache.flush();
+    expect(cache.stats().ssd.unreadPutsKept).toBe(1); // w0's first block, never read
+    expect(blockFiles(dir)).toHaveLength(1);
+  });
+
   it('keepUnreadPuts: false keeps written blocks in memory only', async () => {
     const store = new MemoryStore();
     const dir = tempDir();
