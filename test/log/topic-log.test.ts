@@ -5,7 +5,32 @@ import { Keys } from '../../src/store/keys.js';
 import { listAll } from '../../src/store/types.js';
 import { encodeBatch } from '../../src/log/record-batch.js';
 import { open, v } from './helpers.js';
+import type { OpenedTopicLog } from '../../src/log/topic-log.js';
 import { StrataError } from '../../src/errors.js';
+
+/** Appends a0, a1, … to ns/t/0 one at a time until stopped or fenced; `acked` lists what was acknowledged. */
+function ackingProducer(log: OpenedTopicLog): { acked: string[]; stop(): Promise<void> } {
+  const acked: string[] = [];
+  let stopped = false;
+  const running = (async () => {
+    for (let i = 0; !stopped; i++) {
+      try {
+        await log.append('ns', 't', 0, [v(`a${i}`)]);
+        acked.push(`a${i}`);
+      } catch (err) {
+        if (log.fenced) return;
+        throw err;
+      }
+    }
+  })();
+  return {
+    acked,
+    stop: () => {
+      stopped = true;
+      return running;
+    },
+  };
+}
 
 describe('TopicLog over MemoryStore', () => {
   it('creates topics and assigns ordered, contiguous offsets across partitions', async () => {
@@ -162,27 +187,14 @@ describe('TopicLog over MemoryStore', () => {
     const store = new MemoryStore();
     const a = await open(store, { writerLeaseMs: 600 });
     await a.createTopic('ns', 't');
-    const acked: string[] = [];
-    let stop = false;
-    const producer = (async () => {
-      for (let i = 0; !stop; i++) {
-        try {
-          await a.append('ns', 't', 0, [v(`a${i}`)]);
-          acked.push(`a${i}`);
-        } catch (err) {
-          if (a.fenced) return;
-          throw err;
-        }
-      }
-    })();
+    const { acked, stop } = ackingProducer(a);
     await new Promise((r) => setTimeout(r, 100));
     const ackedBefore = acked.length;
     const t0 = Date.now();
     // b has no lease of its own, but a's manifest says 600 ms: b lists the WAL only after that
     const b = await open(store, { writerLeaseMs: 0 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(590);
-    stop = true;
-    await producer;
+    await stop();
     expect(acked.length).toBeGreaterThan(ackedBefore); // a kept acknowledging on its lease after b's manifest existed
     const got = (await b.readRecords('ns', 't', 0, 0, { maxRecords: 100_000 })).records.map((x) => x.value!.toString());
     expect(got.slice(0, acked.length)).toEqual(acked); // every acknowledged record, in order (unacknowledged ones may follow)
@@ -206,27 +218,14 @@ describe('TopicLog over MemoryStore', () => {
     };
     const a = await open(store, { writerLeaseMs: 600 });
     await a.createTopic('ns', 't');
-    const acked: string[] = [];
-    let stop = false;
-    const producer = (async () => {
-      for (let i = 0; !stop; i++) {
-        try {
-          await a.append('ns', 't', 0, [v(`a${i}`)]);
-          acked.push(`a${i}`);
-        } catch (err) {
-          if (a.fenced) return;
-          throw err;
-        }
-      }
-    })();
+    const { acked, stop } = ackingProducer(a);
     await new Promise((r) => setTimeout(r, 100));
     const before = await manifests();
     // b (no lease of its own) takes over and waits out a's lease; c takes over from b in the meantime
     const b = open(store, { writerLeaseMs: 0 }).catch((err: unknown) => err);
     while ((await manifests()) === before) await new Promise((r) => setTimeout(r, 2));
     const c = await open(store, { writerLeaseMs: 0 }); // b's manifest says a's 600 ms are still pending
-    stop = true;
-    await producer;
+    await stop();
     const got = (await c.readRecords('ns', 't', 0, 0, { maxRecords: 100_000 })).records.map((x) => x.value!.toString());
     expect(got.slice(0, acked.length)).toEqual(acked);
     expect(await b).toMatchObject({ code: 'STRATA_ERR_FENCED' }); // c took over before b had finished opening
