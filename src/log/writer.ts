@@ -9,7 +9,8 @@
  * slot is busy the buffer keeps growing, and a flush takes up to `maxBytes`. Offsets are assigned by this in-process sequencer at flush
  * time (seq and offsets are taken together, synchronously), so WAL order is offset order. Up to 4 PUTs
  * run at once, but a flush is acknowledged only after every earlier one was, its own PUT (ifNoneMatch '*')
- * succeeded AND the fence check that follows found no newer manifest by another writer.
+ * succeeded AND checkFence() found no newer manifest by another writer (a check made after the PUT, or under
+ * the writer lease a recent one: ManifestWriter.confirmWritable).
  * Failed PUTs are retried with backoff until they succeed, the writer is fenced, or it is closed.
  * In-flight bytes are bounded: past maxInflightBytes an append waits up to backpressureTimeoutMs,
  * then fails with STRATA_ERR_BACKPRESSURE (retriable).
