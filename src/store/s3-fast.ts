@@ -1,14 +1,15 @@
 /**
  * A lean GET and PUT for the S3 store's hot paths: undici's connection pool and a hand-rolled AWS Signature
- * Version 4, instead of the AWS SDK's middleware stack. GETs (UNSIGNED-PAYLOAD, as the SDK signs them) are
- * what the cache, catch-up reads and training iterators do most: on MinIO with 64 KiB objects about 0.3 ms
- * of CPU per GET against about 1.5 ms through the SDK. PUTs are the WAL writes every acknowledged produce waits for:
- * they go UNSIGNED-PAYLOAD with an `x-amz-checksum-crc32c` header (S3's flexible checksums), which the store
- * verifies before it stores anything, so a body damaged on the way is refused (and retried) while neither side
- * computes a SHA-256 of the body: about 1.5 ms of CPU per 1 MiB PUT against about 4.5 ms through the SDK, and
- * on MinIO ~1.2 ms less latency per 1.3 MB PUT than a signed payload (docs/benchmarks.md). Used only with static credentials (access key options); other
- * operations stay on the SDK. Errors are thrown in the SDK's shape ({ name: <S3 code>,
- * $metadata.httpStatusCode }) so that s3-errors.ts maps them the same way.
+ * Version 4, instead of the AWS SDK's middleware stack.
+ * - GETs (UNSIGNED-PAYLOAD, as the SDK signs them) are what the cache, catch-up reads and training iterators do
+ *   most: on MinIO with 64 KiB objects about 0.3 ms of CPU per GET against about 1.5 ms through the SDK.
+ * - PUTs are the WAL writes every acknowledged produce waits for. They go UNSIGNED-PAYLOAD with an
+ *   `x-amz-checksum-crc32c` header (S3's flexible checksums), which the store verifies before it stores
+ *   anything: a body damaged on the way is refused (and retried), and neither side computes a SHA-256 of the
+ *   body. About 1.5 ms of CPU per 1 MiB PUT against about 4.5 ms through the SDK, and on MinIO ~1.2 ms less
+ *   latency per 1.3 MB PUT than a signed payload (docs/benchmarks.md).
+ * Used only with static credentials (access key options); other operations stay on the SDK. Errors are thrown
+ * in the SDK's shape ({ name: <S3 code>, $metadata.httpStatusCode }) so that s3-errors.ts maps them the same way.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Pool } from 'undici';
