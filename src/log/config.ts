@@ -10,7 +10,7 @@ export interface LogConfig {
   walMaxBytes: number;
   /**
    * Writer lease: a node that takes over waits this long before reading the WAL, and a writer acknowledges
-   * on a fence check up to half of it old instead of one GET per WAL object (0 = a check after every PUT).
+   * on a fence check up to half of it old instead of one HEAD per WAL object (0 = a check after every PUT).
    */
   writerLeaseMs: number;
   /** Appended bytes not yet durable, all partitions together; past it appends wait (backpressure). */

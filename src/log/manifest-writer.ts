@@ -73,7 +73,7 @@ export class ManifestWriter {
    * `leaseMs` after its manifest exists before it lists the WAL (openTopicLog), so a fence check that started
    * less than leaseMs / 2 ago and found no other writer proves that any take-over lists the WAL after now, and
    * so sees this object (docs/reference/storage-format.md "Fencing"). Such a check is reused instead of making
-   * one GET per WAL object, and renewed in the background once it is older than leaseMs / 4.
+   * one HEAD per WAL object, and renewed in the background once it is older than leaseMs / 4.
    */
   async confirmWritable(leaseMs: number): Promise<void> {
     if (this.fenced) throw this.fenced;

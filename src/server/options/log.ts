@@ -36,7 +36,7 @@ export const LOG_OPTIONS = [
     default: 1000,
     defaultDoc: '1s',
     min: 0,
-    doc: 'A node that takes over a bucket waits this long before it reads the WAL, and in return a writer acknowledges on a fence check (a GET) up to half of it old instead of making one per WAL object: an acknowledgement waits for the PUT alone. 0: a fence check after every WAL PUT and no wait at start. The lease is measured on each node\'s monotonic clock.',
+    doc: 'A node that takes over a bucket waits this long before it reads the WAL, and in return a writer acknowledges on a fence check (a HEAD of the next manifest) up to half of it old instead of making one per WAL object: an acknowledgement waits for the PUT alone. 0: a fence check after every WAL PUT and no wait at start. The lease is measured on each node\'s monotonic clock.',
   },
   {
     name: 'maxInflightBytes',
