@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { resolveConfig } from '../src/server/config.js';
-import { applyGcSettings } from '../src/server/gc.js';
+import { applyGcSettings, gcSettingsOf } from '../src/server/gc.js';
 import { startNode } from '../src/server/node.js';
 import { freePort, startMinio, type MinioServer } from '../test/support/minio.js';
 import { ensureBucket } from '../test/support/s3.js';
@@ -78,7 +78,7 @@ async function strataRow(root: string): Promise<Row> {
   argv.push(...STRATA_ARGS);
   const config = resolveConfig({ argv, env: {} }).config;
   // What `strata start` does before it starts the node (process-wide GC settings, docs/operations.md#node-flags).
-  applyGcSettings({ parallelScavenge: config.gcParallelScavenge, heapGrowingPercent: config.gcHeapGrowingPercent });
+  applyGcSettings(gcSettingsOf(config));
   const node = await startNode(config, pino({ level: 'warn' }));
   try {
     return await bench(`strata (${STORE})`, `127.0.0.1:${node.ports.kafka}`);

@@ -75,7 +75,7 @@ export class TieredCache {
       this.prefetcher = new Prefetcher(this.blockSize, pf.initialWindow ?? 2, pf.maxWindow ?? 32, (stream, b) => this.prefetch(stream, b));
     }
     this.ssdWriteThrough = options.ssd?.writeThrough ?? false;
-    this.keepUnreadPuts = !this.ssdWriteThrough && (options.ssd?.keepUnreadPuts ?? true);
+    this.keepUnreadPuts = options.ssd !== undefined && !this.ssdWriteThrough && (options.ssd.keepUnreadPuts ?? true);
     if (options.ssd) {
       const ssd = new SsdTier(options.ssd.dir, options.ssd.bytes, options.ssd.maxPendingWrites ?? 32, this.logger, this.worker);
       this.ssd = ssd;
@@ -247,16 +247,17 @@ export class TieredCache {
   put(obj: ObjectRef, body: Buffer, opts: { owned?: boolean } = {}): void {
     if (body.length !== obj.size) throw new CacheError('STRATA_ERR_INVALID_RANGE', `put of ${obj.key}: body has ${body.length} bytes, ObjectRef says ${obj.size}`);
     for (const b of blocksFor(obj, 0, obj.size, this.blockSize)) {
-      const pooled = !opts.owned && b.length === this.blockSize ? this.newPooled(this.pool.take()) : undefined;
       let data: Buffer;
+      let pooled: PooledBlock | undefined;
       if (opts.owned) data = body.subarray(b.offset, b.offset + b.length);
       else {
+        pooled = b.length === this.blockSize ? this.newPooled(this.pool.take()) : undefined;
         data = pooled ? pooled.buf : Buffer.allocUnsafe(b.length);
         body.copy(data, 0, b.offset, b.offset + b.length);
       }
       this.dropUnread(this.memory.get(b.id));
       if (this.ssdWriteThrough) this.writeSsd(b.id, data, pooled);
-      this.keep(b.id, { data, pooled, unreadPut: this.keepUnreadPuts && this.ssd !== undefined });
+      this.keep(b.id, { data, pooled, unreadPut: this.keepUnreadPuts });
     }
   }
 
@@ -510,7 +511,7 @@ export class TieredCache {
 
   private onMemoryEvict(id: string, entry: MemoryEntry): void {
     // runs before the tier lets go of the buffer (onRemove): writeSsd pins it until the file is written
-    if (entry.unreadPut) {
+    if (entry.unreadPut && this.ssd) {
       this.c.unreadPutsKept++;
       this.writeSsd(id, entry.data, entry.pooled);
     }

@@ -3,6 +3,7 @@
  * the WAL writer (sequencer, backpressure), the read path, consumer-group offsets and compaction.
  * openTopicLog() recovers everything from manifest + WAL before returning.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StrataError } from '../errors.js';
@@ -56,7 +57,7 @@ export async function openTopicLog(options: OpenTopicLogOptions): Promise<Opened
     const wait = Math.ceil(tookOverAt + previousLeaseMs - performance.now());
     if (wait > 0) {
       logger.debug({ ms: wait }, 'waiting out the previous writer\'s lease before reading the WAL');
-      await new Promise((r) => setTimeout(r, wait));
+      await delay(wait);
     }
   }
   await log.recover();

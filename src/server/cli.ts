@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { isStrataError, toStrataError } from '../errors.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
-import { applyGcSettings } from './gc.js';
+import { applyGcSettings, gcSettingsOf } from './gc.js';
 import { formatOptionValue } from './config-values.js';
 import { optionsMarkdown, usage } from './help.js';
 import { componentLogger, createLogger } from './logger.js';
@@ -121,7 +121,7 @@ async function start(argv: string[], io: Io): Promise<number> {
   }
   const logger = componentLogger(root, 'server');
   for (const w of resolved.warnings) logger.warn(w);
-  const gc = { parallelScavenge: resolved.config.gcParallelScavenge, heapGrowingPercent: resolved.config.gcHeapGrowingPercent };
+  const gc = gcSettingsOf(resolved.config);
   applyGcSettings(gc);
   logger.info({ version: VERSION, node: process.version, gc, config: describeConfig(resolved), configFile: resolved.file }, 'starting');
 

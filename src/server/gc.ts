@@ -14,6 +14,11 @@ export interface GcSettings {
   heapGrowingPercent: number;
 }
 
+/** The GC settings of a resolved configuration (what `strata start` applies). */
+export function gcSettingsOf(config: { gcParallelScavenge: GcParallelScavenge; gcHeapGrowingPercent: number }): GcSettings {
+  return { parallelScavenge: config.gcParallelScavenge, heapGrowingPercent: config.gcHeapGrowingPercent };
+}
+
 /** Applies the settings to this process ('node' / 0 leave Node's and V8's own). */
 export function applyGcSettings({ parallelScavenge, heapGrowingPercent }: GcSettings): void {
   if (parallelScavenge !== 'node') setFlagsFromString(parallelScavenge === 'on' ? '--parallel-scavenge' : '--no-parallel-scavenge');

@@ -149,7 +149,7 @@ export class BatchService {
       });
       if (many) {
         if (nextPosition >= 0) this.prefetch(ns, topic, spans, p, n, nextPosition, perm, stream);
-        return { records: many.records.map((r) => ({ partition: 0, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value })), plan, nextPosition, skipped: [], release: many.release };
+        return { records: many.records.map((r) => ({ partition: 0, ...r })), plan, nextPosition, skipped: [], release: many.release };
       }
     }
     const skipped: number[] = [];
