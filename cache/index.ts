@@ -15,3 +15,4 @@ export type {
   CacheLogger,
   Tier,
 } from './types.js';
+export { copyBytes, concatBytes } from './bytes.js';

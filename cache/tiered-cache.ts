@@ -6,6 +6,7 @@
 import { blockId, blockRef, blocksFor, type BlockRef } from './block.js';
 import { BlockPool, PooledBlock } from './block-pool.js';
 import { BlockWorker, MIN_OFFLOAD } from './block-worker.js';
+import { concatBytes, copyBytes } from './bytes.js';
 import { CacheError, abortError } from './errors.js';
 import { Flight } from './flight.js';
 import { MemoryTier, type MemoryEntry } from './memory-tier.js';
@@ -101,7 +102,7 @@ export class TieredCache {
     const parts = await this.readParts(obj, offset, length, opts);
     // Zero-copy when one block holds the range: the result shares memory with the cache (read-only contract).
     if (parts.length === 1) return parts[0]!;
-    return parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(parts);
+    return parts.length === 0 ? Buffer.alloc(0) : concatBytes(parts);
   }
 
   /**
@@ -253,7 +254,7 @@ export class TieredCache {
       else {
         pooled = b.length === this.blockSize ? this.newPooled(this.pool.take()) : undefined;
         data = pooled ? pooled.buf : Buffer.allocUnsafe(b.length);
-        body.copy(data, 0, b.offset, b.offset + b.length);
+        copyBytes(body.subarray(b.offset, b.offset + b.length), data, 0);
       }
       this.dropUnread(this.memory.get(b.id));
       if (this.ssdWriteThrough) this.writeSsd(b.id, data, pooled);

@@ -4,6 +4,7 @@
  * assembling the pieces: a batch inside one piece is a view of it (zero copy); only a batch that straddles
  * a piece boundary is copied into a buffer of its own. Codec only, no I/O.
  */
+import { copyBytes } from '../../cache/index.js';
 import { StrataError } from '../errors.js';
 import { BATCH_HEADER_SIZE, POS, readBatchHeader, type BatchHeader } from './record-batch.js';
 
@@ -58,7 +59,7 @@ function gather(parts: readonly Buffer[], i: number, pos: number, n: number): Bu
   let done = 0;
   while (done < n) {
     const p = parts[i]!;
-    done += p.copy(out, done, pos, Math.min(p.length, pos + n - done));
+    done += copyBytes(p.subarray(pos, Math.min(p.length, pos + n - done)), out, done);
     i++;
     pos = 0;
   }

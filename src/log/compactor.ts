@@ -12,6 +12,7 @@
  * The first pass runs one interval after start, so a fenced writer's in-flight PUTs have landed.
  */
 import type { Logger } from 'pino';
+import { concatBytes } from '../../cache/index.js';
 import { isStrataError } from '../errors.js';
 import type { Keys } from '../store/keys.js';
 import { listAll, type ObjectStore } from '../store/types.js';
@@ -161,7 +162,7 @@ export class Compactor {
       } else runs.push([e.baseOffset, e.lastOffset, pos, e.len, e.maxTimestamp]);
       pos += e.len;
     }
-    const body = Buffer.concat(parts);
+    const body = concatBytes(parts);
     const key = this.d.keys.segment(p.ns, p.topic, p.partition, chunks[0]!.baseOffset);
     let etag: string;
     try {

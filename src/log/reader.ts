@@ -4,6 +4,7 @@
  * in-process tail buffer so tail reads never GET, even without a cache. Long-polls wait on the
  * partition until the high watermark moves.
  */
+import { concatBytes } from '../../cache/index.js';
 import { StrataError, isStrataError } from '../errors.js';
 import type { ObjectStore } from '../store/types.js';
 import type { IndexEntry, PartitionState } from './partition.js';
@@ -83,7 +84,7 @@ export class RangeReader {
 
   async read(e: IndexEntry, signal?: AbortSignal, stream?: string): Promise<Buffer> {
     const parts = await this.readParts(e, signal, stream);
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
 
   /**

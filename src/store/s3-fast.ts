@@ -13,6 +13,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Pool } from 'undici';
+import { copyBytes } from '../../cache/index.js';
 import { crc32c } from '../log/crc32c.js';
 
 export interface FastS3Options {
@@ -134,7 +135,7 @@ export class FastS3 {
     for await (const c of res.body as AsyncIterable<Buffer>) {
       if (body) {
         if (off + c.length > body.length) throw Object.assign(new Error(`response body longer than its Content-Length ${length}`), { code: 'ECONNRESET' });
-        c.copy(body, off);
+        copyBytes(c, body, off); // `into` is a cache block, maybe in shared memory
       } else chunks.push(c);
       off += c.length;
     }

@@ -1,6 +1,7 @@
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { encodeArrow } from '../../src/broker/batch/arrow.js';
+import { FramePool } from '../../src/broker/batch/frame-pool.js';
 import { decodeRawFrame, encodeRawFrame } from '../../src/broker/batch/raw-frame.js';
 import type { BatchRecord } from '../../src/broker/batch/types.js';
 
@@ -46,6 +47,30 @@ describe('raw frame', () => {
     const d = decodeRawFrame(encodeRawFrame([rec(0, 'abc'), rec(1, 'def')], 2));
     expect(d.fixedSize).toBe(3);
     expect(d.records[1]!.value!.byteOffset - d.records[0]!.value!.byteOffset).toBe(64);
+  });
+  it('a recycled buffer full of old bytes gives the same frame as a fresh one (every padding byte zeroed)', () => {
+    const records = [rec(1, 'a'.repeat(65), 'key'), rec(2, 'b'.repeat(3)), rec(3, null), rec(4, '', ''), rec(5, 'c'.repeat(128), 'k'.repeat(70))];
+    const pool = new FramePool(2);
+    const dirty = pool.take(2 * 1024 * 1024);
+    dirty.fill(0xee);
+    pool.give(dirty);
+    const frame = encodeRawFrame(records, 6, pool.take);
+    expect(frame.buffer).toBe(dirty.buffer); // the recycled memory was used
+    expect(frame.equals(encodeRawFrame(records, 6))).toBe(true);
+    expect(frame.includes(0xee)).toBe(false);
+    expect(pool.stats()).toMatchObject({ taken: 2, reused: 1 });
+  });
+  it('the pool hands out a buffer once until it is given back, and never pools a huge frame', () => {
+    const pool = new FramePool(4, 4 * 1024 * 1024);
+    const a = pool.take(1000);
+    const b = pool.take(1000);
+    expect(a.buffer).not.toBe(b.buffer);
+    pool.give(a);
+    expect(pool.take(5000).buffer).toBe(a.buffer);
+    expect(pool.take(5000).buffer).not.toBe(a.buffer);
+    const huge = pool.take(8 * 1024 * 1024);
+    pool.give(huge);
+    expect(pool.stats().free).toBe(0);
   });
   it('encodes an empty batch', () => {
     const d = decodeRawFrame(encodeRawFrame([], 5));

@@ -8,6 +8,7 @@
  * No I/O.
  */
 import { Binary, Field, FixedSizeList, Int32, Int64, RecordBatch, Schema, Struct, Table, Uint8, makeData, tableToIPC, type Data, type DataType } from 'apache-arrow';
+import { copyBytes } from '../../../cache/index.js';
 import type { BatchRecord } from './types.js';
 
 function binaryData(parts: Array<Buffer | null>): Data<Binary> {
@@ -17,12 +18,12 @@ function binaryData(parts: Array<Buffer | null>): Data<Binary> {
     total += p?.length ?? 0;
     offsets[i + 1] = total;
   });
-  const bytes = new Uint8Array(total);
+  const bytes = Buffer.allocUnsafe(total); // every byte is written: the parts cover [0, total)
   const nulls = new Uint8Array(Math.ceil(parts.length / 8));
   let nullCount = 0;
   parts.forEach((p, i) => {
     if (p) {
-      bytes.set(p, offsets[i]!);
+      copyBytes(p, bytes, offsets[i]!);
       nulls[i >> 3]! |= 1 << (i & 7);
     } else nullCount++;
   });
@@ -41,8 +42,8 @@ export function encodeArrow(records: BatchRecord[], nextOffset: number): Uint8Ar
   let valueField: Field;
   let valueData: Data<DataType>;
   if (fixed > 0) {
-    const flat = new Uint8Array(n * fixed);
-    records.forEach((r, i) => flat.set(r.value!, i * fixed));
+    const flat = Buffer.allocUnsafe(n * fixed);
+    records.forEach((r, i) => copyBytes(r.value!, flat, i * fixed));
     const type = new FixedSizeList(fixed, new Field('item', new Uint8(), false));
     const meta = new Map([
       ['ARROW:extension:name', 'arrow.fixed_shape_tensor'],

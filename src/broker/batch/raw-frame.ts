@@ -18,6 +18,7 @@
  *          payloads: every value, then every key, each starting at a multiple of 64 (from the frame start)
  * A null value is encoded as length 0. No I/O.
  */
+import { copyBytes } from '../../../cache/index.js';
 import type { BatchRecord } from './types.js';
 
 export const RAW_MAGIC = 'STRB';
@@ -29,55 +30,73 @@ export const FLAG_STRIDED = 2;
 
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
-/**
- * A safe integer (|n| < 2^53) as a little-endian i64/u64 at `o`, in two 32-bit halves: no BigInt per field (a
- * frame has 7 per record).
- */
-function writeInt64(view: DataView, n: number, o: number): void {
-  const lo = n >>> 0; // n mod 2^32, also for negative n (two's complement)
-  view.setUint32(o, lo, true);
-  view.setInt32(o + 4, (n - lo) / 2 ** 32, true);
-}
+/** Where an encoder gets the frame's memory: a fresh buffer by default, a FramePool's when it has one. */
+export type FrameAlloc = (length: number) => Buffer;
 
-export function encodeRawFrame(records: BatchRecord[], nextOffset: number): Buffer {
+const fresh: FrameAlloc = (length) => Buffer.allocUnsafeSlow(length);
+
+/**
+ * Encodes records into one raw frame. The frame is written in one pass over the records through an Int32Array
+ * view (a safe integer as a little-endian i64 in two halves: no BigInt, no DataView call per field); every byte
+ * that no field or payload covers (header, table and payload padding) is zeroed, so a recycled buffer never
+ * leaks an earlier response.
+ */
+export function encodeRawFrame(records: BatchRecord[], nextOffset: number, alloc: FrameAlloc = fresh): Buffer {
   const count = records.length;
-  const sizes = records.map((r) => r.value?.length ?? 0);
-  const fixed = count > 0 && sizes.every((s) => s === sizes[0]) ? sizes[0]! : -1;
-  let pos = align64(HEADER_SIZE + TABLES * 8 * count);
-  const valueStarts: number[] = [];
-  for (const s of sizes) {
-    valueStarts.push(pos);
-    pos += align64(s);
+  const tableEnd = align64(HEADER_SIZE + TABLES * 8 * count);
+  let valueBytes = 0;
+  let keyBytes = 0;
+  let fixed = count > 0 ? (records[0]!.value?.length ?? 0) : -1;
+  for (let i = 0; i < count; i++) {
+    const r = records[i]!;
+    const s = r.value ? r.value.length : 0;
+    if (s !== fixed) fixed = -1;
+    valueBytes += align64(s);
+    if (r.key) keyBytes += align64(r.key.length);
   }
-  const keyStarts: number[] = [];
-  for (const r of records) {
-    keyStarts.push(pos);
-    pos += align64(r.key?.length ?? 0);
-  }
-  const frame = Buffer.alloc(pos);
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.length);
+  const length = tableEnd + valueBytes + keyBytes;
+  let frame = alloc(length);
+  if (frame.byteOffset % 4 !== 0) frame = Buffer.allocUnsafeSlow(length); // an Int32Array needs 4-byte alignment
+  const w = new Int32Array(frame.buffer, frame.byteOffset, length >>> 2);
+  w.fill(0, 0, tableEnd >>> 2);
+  const i64 = (word: number, n: number): void => {
+    const lo = n >>> 0; // n mod 2^32, also for negative n (two's complement)
+    w[word] = lo;
+    w[word + 1] = (n - lo) / 2 ** 32;
+  };
   frame.write(RAW_MAGIC, 0, 'latin1');
   frame.writeUInt16LE(RAW_VERSION, 4);
   frame.writeUInt16LE(HEADER_SIZE, 6);
   frame.writeUInt32LE(count, 8);
   // values are always laid out at stride align64(size), so equal sizes are also strided
   frame.writeUInt32LE(fixed >= 0 ? FLAG_FIXED_SIZE | FLAG_STRIDED : 0, 12);
-  writeInt64(view, nextOffset, 16);
-  writeInt64(view, pos, 24);
-  writeInt64(view, Math.max(fixed, 0), 32);
-  const table = (t: number, i: number): number => HEADER_SIZE + (t * count + i) * 8;
+  i64(4, nextOffset);
+  i64(6, length);
+  i64(8, Math.max(fixed, 0));
+  /** Copies a payload to `at` (a multiple of 64), zeroing the padding after it: its slot's last 64 bytes first. */
+  const payload = (src: Buffer, at: number): number => {
+    const end = (at + align64(src.length)) >>> 2;
+    for (let z = end - 16; z < end; z++) w[z] = 0;
+    copyBytes(src, frame, at); // src is often a view of a cache block in shared memory
+    return end << 2;
+  };
+  const stride = count * 2; // one table, in 32-bit words
+  let vp = tableEnd;
+  let kp = tableEnd + valueBytes;
   for (let i = 0; i < count; i++) {
     const r = records[i]!;
-    writeInt64(view, r.partition, table(0, i));
-    writeInt64(view, r.offset, table(1, i));
-    writeInt64(view, Math.trunc(r.timestamp), table(2, i));
-    writeInt64(view, valueStarts[i]!, table(3, i));
-    writeInt64(view, sizes[i]!, table(4, i));
-    writeInt64(view, keyStarts[i]!, table(5, i));
-    writeInt64(view, r.key ? r.key.length : -1, table(6, i));
-    // TypedArray#set: a plain memcpy, cheaper per call than Buffer#copy for many small values
-    if (r.value) frame.set(r.value, valueStarts[i]!);
-    if (r.key) frame.set(r.key, keyStarts[i]!);
+    const v = r.value;
+    const k = r.key;
+    let t = HEADER_SIZE / 4 + i * 2;
+    i64(t, r.partition);
+    i64((t += stride), r.offset);
+    i64((t += stride), Math.trunc(r.timestamp));
+    i64((t += stride), vp);
+    i64((t += stride), v ? v.length : 0);
+    i64((t += stride), kp);
+    i64((t += stride), k ? k.length : -1);
+    if (v && v.length > 0) vp = payload(v, vp);
+    if (k && k.length > 0) kp = payload(k, kp);
   }
   return frame;
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { isStrataError, StrataError } from '../../errors.js';
 import type { TopicLog } from '../../log/types.js';
 import type { MountRegistry } from '../mounts/registry.js';
-import type { Mount } from '../mounts/mount.js';
+import type { Located, Mount } from '../mounts/mount.js';
 import type { ObjectRange } from '../mounts/types.js';
 import { epochBatch, locateGlobal, planEpoch, totalOf, type EpochParams, type EpochPlan, type PartitionSpan } from './epoch.js';
 import { FeistelPermutation } from './permutation.js';
@@ -41,6 +41,12 @@ export interface EpochRead {
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
+/** The global record numbers of one epoch batch and, once a prefetch hint located them (mounts), where they lie. */
+interface PlannedBatch {
+  globals: number[];
+  located?: Promise<Located[]>;
+}
+
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
@@ -63,8 +69,8 @@ export class BatchService {
   private readonly perms = new Map<string, FeistelPermutation>();
   /** Per iterator (stream, batch size, record count): the batch position up to which (exclusive) it was hinted. */
   private readonly hinted = new Map<string, number>();
-  /** Batches computed for a hint and not read yet (batchOf), oldest first. */
-  private readonly planned = new Map<string, number[]>();
+  /** Batches computed for a hint and not read yet (batchOf), oldest first, with their located records (mounts). */
+  private readonly planned = new Map<string, PlannedBatch>();
 
   constructor(private readonly deps: BatchServiceDeps) {}
 
@@ -138,12 +144,12 @@ export class BatchService {
     const plan = planEpoch(n, p);
     const perm = this.permutation(n, p);
     const stream = `epoch:${ns}/${topic}/${p.seed}/${p.epoch}/${p.rank}/${p.worldSize}`;
-    const globals = this.batchOf(stream, n, p, position, perm);
+    const { globals, located } = this.batchOf(stream, n, p, position, perm);
     const nextPosition = position + 1 < plan.batches ? position + 1 : -1;
     const m = this.mount(ns, topic);
     if (m) {
       // a mount holds one partition: global record number = offset
-      const many = await m.readMany(globals, stream).catch((err: unknown) => {
+      const many = await m.readMany(globals, stream, located).catch((err: unknown) => {
         this.deps.logger?.debug({ err, ns, topic }, 'batch read of a mount failed; reading record by record');
         return undefined;
       });
@@ -180,19 +186,19 @@ export class BatchService {
    * Global record numbers of batch `position` of an iterator. Those computed for a prefetch hint are kept until
    * the batch is read (a few per active iterator), so each batch's positions are computed once.
    */
-  private batchOf(stream: string, n: number, p: EpochParams, position: number, perm: FeistelPermutation, forHint = false): number[] {
+  private batchOf(stream: string, n: number, p: EpochParams, position: number, perm: FeistelPermutation, forHint = false): PlannedBatch {
     const id = `${iteratorId(stream, p, n)}\0${position}`;
     const kept = this.planned.get(id);
     if (kept) {
       if (!forHint) this.planned.delete(id);
       return kept;
     }
-    const globals = epochBatch(n, p, position, perm);
+    const batch: PlannedBatch = { globals: epochBatch(n, p, position, perm) };
     if (forHint) {
       if (this.planned.size >= 256) this.planned.delete(this.planned.keys().next().value!);
-      this.planned.set(id, globals);
+      this.planned.set(id, batch);
     }
-    return globals;
+    return batch;
   }
 
   /**
@@ -213,11 +219,14 @@ export class BatchService {
     this.hinted.delete(iterator); // re-inserted last: the map keeps the most recently used iterators
     if (this.hinted.size >= 1024) this.hinted.delete(this.hinted.keys().next().value!);
     this.hinted.set(iterator, upto);
-    const globals: number[] = [];
-    for (let q = start; q < upto; q++) for (const g of this.batchOf(stream, n, p, q, perm, true)) globals.push(g);
-    void m
-      .locateMany(globals.map((g) => locateGlobal(spans, g).offset))
-      .then((located) => m.reader.hint!(stream, located.map((l): ObjectRange => l.range)))
+    // each batch is located once: for its hint here, and again by its read only if this failed
+    const located: Promise<Located[]>[] = [];
+    for (let q = start; q < upto; q++) {
+      const batch = this.batchOf(stream, n, p, q, perm, true);
+      located.push((batch.located ??= m.locateMany(batch.globals.map((g) => locateGlobal(spans, g).offset))));
+    }
+    void Promise.all(located)
+      .then((batches) => m.reader.hint!(stream, batches.flatMap((b) => b.map((l): ObjectRange => l.range))))
       .catch((err: unknown) => this.deps.logger?.debug({ err, ns, topic }, 'epoch prefetch hint failed'));
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { concatBytes } from '../../../cache/index.js';
 import { StrataError } from '../../errors.js';
 import { compareKeys } from '../../store/util.js';
 import type { ObjectStore } from '../../store/types.js';
@@ -318,12 +319,12 @@ export class Mount {
    * Many records in one pass when the reader can lease many ranges at once (the tiered cache): values are views
    * of the cached blocks (a record straddling two blocks is copied), valid until `release()`. Undefined when
    * the reader cannot; a failure (e.g. one changed source object) fails the whole call — readOne() per record
-   * tells which.
+   * tells which. `located`: locateMany(offsets) done earlier (for a prefetch hint), used when it succeeded.
    */
-  async readMany(offsets: readonly number[], stream?: string): Promise<{ records: MountRecord[]; release: () => void } | undefined> {
+  async readMany(offsets: readonly number[], stream?: string, located?: Promise<Located[]>): Promise<{ records: MountRecord[]; release: () => void } | undefined> {
     const lease = this.reader.readLeaseMany?.bind(this.reader);
     if (!lease) return undefined;
-    const locs = await this.locateMany(offsets);
+    const locs = (await located?.catch(() => undefined)) ?? (await this.locateMany(offsets));
     const got = await lease(
       locs.map((l) => l.range),
       { stream },
@@ -334,7 +335,7 @@ export class Mount {
     });
     const records = locs.map((loc, i): MountRecord => {
       const parts = got.parts[i]!;
-      const value = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const value = parts.length === 1 ? parts[0]! : concatBytes(parts);
       return { offset: offsets[i]!, key: this.recordKey(loc), value, timestamp: loc.time };
     });
     return { records, release: got.release };

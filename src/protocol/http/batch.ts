@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { encodeArrow } from '../../broker/batch/arrow.js';
+import { FramePool } from '../../broker/batch/frame-pool.js';
 import { encodeRawFrame } from '../../broker/batch/raw-frame.js';
 import type { BatchService } from '../../broker/batch/service.js';
 import { BATCH_FORMATS, type BatchFormat, type BatchRecord } from '../../broker/batch/types.js';
@@ -25,12 +26,22 @@ export const CONTENT_TYPES: Record<BatchFormat, string> = {
 const int = (min: number, extra: Record<string, unknown> = {}) => ({ type: 'integer', minimum: min, ...extra }) as const;
 const format = { type: 'string', enum: [...BATCH_FORMATS], default: 'raw' } as const;
 
-function send(reply: FastifyReply, fmt: BatchFormat, records: BatchRecord[], next: number): FastifyReply {
-  const body = fmt === 'arrow' ? Buffer.from(encodeArrow(records, next)) : encodeRawFrame(records, next);
+/**
+ * Encodes the records into the response body. A raw frame's memory comes from the pool and goes back to it once
+ * the response is written to the socket.
+ */
+function send(reply: FastifyReply, frames: FramePool, fmt: BatchFormat, records: BatchRecord[], next: number): FastifyReply {
+  let body: Buffer;
+  if (fmt === 'arrow') body = Buffer.from(encodeArrow(records, next));
+  else {
+    const frame = (body = encodeRawFrame(records, next, frames.take));
+    reply.raw.once('finish', () => frames.give(frame));
+  }
   return reply.header('content-type', CONTENT_TYPES[fmt]).header('x-strata-record-count', String(records.length)).send(body);
 }
 
 export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps): void {
+  const frames = new FramePool();
   app.get<{
     Params: { ns: string; topic: string; p: number };
     Querystring: { offset: number; max_records: number; max_bytes: number; format: BatchFormat };
@@ -51,7 +62,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
       const q = request.query;
       const r = await deps.batches.readRange(ns, topic, p, q.offset, q.max_records, q.max_bytes);
       reply.header('x-strata-next-offset', String(r.nextOffset)).header('x-strata-high-watermark', String(r.highWatermark));
-      return send(reply, q.format, r.records, r.nextOffset);
+      return send(reply, frames, q.format, r.records, r.nextOffset);
     },
   );
 
@@ -92,7 +103,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         .header('x-strata-rank-records', String(r.plan.perRank))
         .header('x-strata-batches', String(r.plan.batches));
       try {
-        return send(reply, q.format, r.records, -1); // encodes (copies) the records before it returns
+        return send(reply, frames, q.format, r.records, -1); // encodes (copies) the records before it returns
       } finally {
         r.release?.();
       }
