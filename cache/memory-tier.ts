@@ -17,7 +17,11 @@ export class MemoryTier {
   evictions = 0;
 
   /** onEvict runs for every entry pushed out to make room (not for delete/replace); onRemove for every entry that leaves. */
-  constructor(maxBytes: number, onEvict: (id: string, entry: MemoryEntry) => void, onRemove?: (entry: MemoryEntry) => void) {
+  constructor(
+    maxBytes: number,
+    private readonly onEvict: (id: string, entry: MemoryEntry) => void,
+    onRemove?: (entry: MemoryEntry) => void,
+  ) {
     this.lru = new LRUCache<string, MemoryEntry>({
       maxSize: Math.max(1, maxBytes),
       sizeCalculation: (e) => Math.max(1, e.data.length),
@@ -42,6 +46,36 @@ export class MemoryTier {
 
   has(id: string): boolean {
     return this.lru.has(id);
+  }
+
+  /**
+   * Makes room for `size` more bytes by evicting (onEvict runs, as for any eviction) the least recently used
+   * entries that are not unread puts, while unread puts hold at most `unreadLimit` bytes: a reader catching up
+   * from older data then cycles its own blocks through memory instead of pushing out written data it has not
+   * reached yet (which would go to SSD and be read back moments later). Entries in `keep` are not evicted.
+   * Whatever room is still missing, set() makes the usual way (least recently used first, unread puts too).
+   */
+  makeRoom(size: number, unreadLimit: number, keep?: string): void {
+    const max = this.lru.maxSize;
+    if (this.lru.calculatedSize + size <= max) return;
+    let unread = 0;
+    const victims: string[] = [];
+    let freed = 0;
+    for (const id of this.lru.rkeys()) {
+      const e = this.lru.peek(id)!;
+      if (e.unreadPut) unread += e.data.length;
+      else if (id !== keep && this.lru.calculatedSize - freed + size > max) {
+        victims.push(id);
+        freed += e.data.length;
+      }
+    }
+    if (unread > unreadLimit) return; // written data over its share: the LRU order decides, as before
+    for (const id of victims) {
+      const e = this.lru.peek(id)!;
+      this.evictions++;
+      this.onEvict(id, e);
+      this.lru.delete(id); // lru-cache reports a delete: onRemove runs, onEvict ran above
+    }
   }
 
   /** Returns false when the block is larger than the whole budget (not stored). */

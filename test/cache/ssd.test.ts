@@ -95,6 +95,34 @@ describe('SSD tier', () => {
     expect(source.gets).toBe(1);
   });
 
+  it('a reader catching up from SSD cycles its own blocks through memory, not the written blocks it has not reached', async () => {
+    const store = new MemoryStore();
+    const source = new InstrumentedSource(store);
+    const dir = tempDir();
+    // 8 blocks of memory, a 2-block prefetch window: unread written blocks keep at most 6 blocks when a reader needs room
+    const cache = track(new TieredCache(source, { blockSize: BS, memoryBytes: 8 * BS, prefetch: { bytes: 2 * BS }, ssd: { dir, bytes: 64 * BS } }));
+    await cache.ready();
+    const refs: ObjectRef[] = [];
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < 12; i++) {
+      bodies.push(contentOf(`w${i}`, BS));
+      refs.push({ key: `w${i}`, etag: 'e', size: BS });
+      cache.put(refs[i]!, bodies[i]!); // a producer ahead of its consumer: nobody reads these yet
+    }
+    await cache.flush();
+    expect(cache.stats().ssd.unreadPutsKept).toBe(4); // w0..w3 went to SSD, w4..w11 are in memory
+    // the consumer catches up in order
+    for (let i = 0; i < 12; i++) expect((await cache.read(refs[i]!, 0, BS)).equals(bodies[i]!)).toBe(true);
+    await cache.flush();
+    const st = cache.stats();
+    // the first two reads from SSD pushed w4 and w5 out (written data over its share); after that, the reader's
+    // own blocks made room for each other, and w6..w11 were still in memory when the reader got there
+    expect(st.ssd.unreadPutsKept).toBe(6);
+    expect(st.hits.ssd).toBe(6);
+    expect(st.hits.memory).toBe(6);
+    expect(source.gets).toBe(0);
+  });
+
   it('noteRead: a written block read from a copy outside the cache (the log\'s tail buffer) counts as read', async () => {
     const store = new MemoryStore();
     const dir = tempDir();
