@@ -36,6 +36,7 @@ export function logComponent(): Component {
         logger,
       });
       await cache.ready();
+      logger.info({ memoryBytes: c.cacheMemory, ssdBytes: c.cacheSsd }, 'topic log cache');
       log = await openTopicLog({
         store: ctx.store,
         cache,

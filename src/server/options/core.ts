@@ -1,5 +1,25 @@
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { OptionSpec } from './types.js';
+
+const MiB = 1024 * 1024;
+
+/** The memory this process may use: its cgroup limit when it has one (a container), else the machine's RAM. */
+export function memoryLimit(): number {
+  const total = totalmem();
+  const limit = process.constrainedMemory?.() ?? 0; // 0, or 2^64 - 1 on cgroup v2 without a limit, when unconstrained
+  return limit > 0 && limit < total ? limit : total;
+}
+
+/**
+ * The default memory tier of the topic log cache: 1/8 of the memory the process may use, 256 MiB to 8 GiB. The
+ * memory tier is Strata's page cache: Kafka serves recent data from the OS page cache, which takes whatever
+ * memory is free; a fixed 256 MiB sent a consumer 300 MB behind to the SSD tier even on a machine with
+ * gigabytes free. Memory is only taken as data flows through; an idle node uses none of it.
+ */
+export function defaultCacheMemory(limit = memoryLimit()): number {
+  return Math.min(8 * 1024 * MiB, Math.max(256 * MiB, Math.floor(limit / 8 / MiB) * MiB));
+}
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -100,10 +120,10 @@ export const CORE_OPTIONS = [
     name: 'cacheMemory',
     type: 'size',
     group: 'cache',
-    default: 256 * 1024 * 1024,
-    defaultDoc: '256MiB',
+    default: () => defaultCacheMemory(),
+    defaultDoc: '1/8 of memory, 256MiB–8GiB',
     min: 8 * 1024 * 1024,
-    doc: 'Memory tier of the topic log read cache (8 MiB blocks): recent writes are served from it without a GET, and consumers catching up read through it. Size it to the tail your consumers re-read; the process uses about this much more memory.',
+    doc: 'Memory tier of the topic log read cache (8 MiB blocks): recent writes are served from it without a GET, and consumers catching up read through it. Size it to the tail your consumers re-read; the process uses up to about this much more memory as data flows through. Default: 1/8 of the memory the process may use (its cgroup limit in a container, else the machine\'s RAM), at least 256 MiB and at most 8 GiB; `strata start` logs the size it chose.',
   },
   {
     name: 'cacheSsd',
