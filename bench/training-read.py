@@ -5,6 +5,7 @@ injected store latency. Prints ratios (epoch 1 and epoch 2) and the machine.
 
   npm run build && python3 -m pip install numpy pyarrow boto3 && python3 bench/training-read.py [--objects 20000]
   python3 bench/training-read.py --shards 50 --shard-mib 16      # jsonl shards: one record per line
+  python3 bench/training-read.py --ceiling                        # the client's loopback HTTP ceiling alone
 
 With --shards, N jsonl shards of M MiB (lines of 200-1800 bytes) are mounted with format jsonl; boto3 reads the
 whole shards with 8 threads and splits them into lines, Strata's iterator returns the lines in shuffled order.
@@ -213,6 +214,37 @@ def strata_epoch(c, epoch, batch_size, client_prefetch=4, step_ms=0):
     return time.perf_counter() - t, total
 
 
+CEILING_SERVER = r"""
+const http = require('node:http');
+const body = Buffer.alloc(Number(process.argv[1]), 1);
+const s = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/vnd.strata.batch', 'content-length': body.length }); res.end(body); });
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+"""
+
+
+def ceiling_main(a):
+    """The transport ceiling: the Python client's HTTP path reading one preassembled frame over and over from a Node
+    server that does nothing else. No broker can hand this client more bytes per second over loopback HTTP here."""
+    size = int(a.ceiling_frame_kib * 1024)
+    p = subprocess.Popen(["node", "-e", CEILING_SERVER, str(size)], stdout=subprocess.PIPE, text=True)
+    try:
+        c = Client(f"http://127.0.0.1:{int(p.stdout.readline())}")
+        print(f"transport ceiling: {size} B responses from a Node HTTP server that only sends a preassembled buffer")
+        for threads in (1, a.client_prefetch):
+            for _ in range(2):
+                n = max(200, int(2 * 2**30 / size))
+                cpu0, me0, t = proc_cpu(p.pid), time.process_time(), time.perf_counter()
+                with ThreadPoolExecutor(threads) as pool:
+                    total = sum(len(r[2]) for r in pool.map(lambda i: c.request("GET", "/x"), range(n)))
+                wall = time.perf_counter() - t
+                server = proc_cpu(p.pid)
+                busy = f"   server {(server - cpu0) / wall:.0%} of a core, client {(time.process_time() - me0) / wall:.0%}" if server is not None and cpu0 is not None else ""
+                print(f"{threads} request(s) in flight: {total / wall / 2**20:8.1f} MiB/s{busy}", flush=True)
+    finally:
+        p.kill()
+        p.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--objects", type=int, default=20000)
@@ -223,8 +255,13 @@ def main():
     ap.add_argument("--shard-mib", type=int, default=16)
     ap.add_argument("--client-prefetch", type=int, default=4, help="batches the Python client keeps in flight")
     ap.add_argument("--step-ms", type=float, default=0, help="raw mode: simulated training step per batch (sleep), to see prefetch hide the store")
+    ap.add_argument("--ceiling", action="store_true", help="only measure the loopback HTTP ceiling of the Python client (no MinIO, no Strata)")
+    ap.add_argument("--ceiling-frame-kib", type=float, default=1100, help="response size for --ceiling (default: about one 1024-line jsonl batch)")
     a = ap.parse_args()
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}, python {platform.python_version()}")
+    if a.ceiling:
+        ceiling_main(a)
+        return
     if a.shards:
         tmp = pathlib.Path(tempfile.mkdtemp(prefix="strata-bench-"))
         minio, endpoint = start_minio(tmp)
