@@ -15,6 +15,8 @@ export interface MemoryEntry {
 export class MemoryTier {
   private readonly lru: LRUCache<string, MemoryEntry>;
   evictions = 0;
+  /** Bytes of the entries flagged unreadPut. */
+  private unread = 0;
 
   /** onEvict runs for every entry pushed out to make room (not for delete/replace); onRemove for every entry that leaves. */
   constructor(
@@ -30,6 +32,7 @@ export class MemoryTier {
           this.evictions++;
           onEvict(id, entry);
         }
+        if (entry.unreadPut) this.unread -= entry.data.length;
         onRemove?.(entry);
       },
     });
@@ -58,18 +61,16 @@ export class MemoryTier {
   makeRoom(size: number, unreadLimit: number, keep?: string): void {
     const max = this.lru.maxSize;
     if (this.lru.calculatedSize + size <= max) return;
-    let unread = 0;
+    if (this.unread === 0 || this.unread > unreadLimit) return; // nothing to protect, or written data over its share: the LRU order decides
     const victims: string[] = [];
     let freed = 0;
     for (const id of this.lru.rkeys()) {
+      if (this.lru.calculatedSize - freed + size <= max) break;
       const e = this.lru.peek(id)!;
-      if (e.unreadPut) unread += e.data.length;
-      else if (id !== keep && this.lru.calculatedSize - freed + size > max) {
-        victims.push(id);
-        freed += e.data.length;
-      }
+      if (e.unreadPut || id === keep) continue;
+      victims.push(id);
+      freed += Math.max(1, e.data.length);
     }
-    if (unread > unreadLimit) return; // written data over its share: the LRU order decides, as before
     for (const id of victims) {
       const e = this.lru.peek(id)!;
       this.evictions++;
@@ -81,8 +82,18 @@ export class MemoryTier {
   /** Returns false when the block is larger than the whole budget (not stored). */
   set(id: string, entry: MemoryEntry): boolean {
     if (entry.data.length > this.lru.maxSize) return false;
+    const counted = entry.unreadPut === true && this.lru.peek(id) !== entry;
     this.lru.set(id, entry);
-    return this.lru.has(id);
+    if (!this.lru.has(id)) return false;
+    if (counted) this.unread += entry.data.length;
+    return true;
+  }
+
+  /** Clears the unreadPut flag of an entry get() or peek() just returned (a reader got to it). */
+  markRead(entry: MemoryEntry): void {
+    if (!entry.unreadPut) return;
+    entry.unreadPut = false;
+    this.unread -= entry.data.length;
   }
 
   delete(id: string): void {

@@ -276,7 +276,7 @@ export class TieredCache {
     const last = Math.floor((Math.min(offset + length, obj.size) - 1) / this.blockSize);
     for (let i = first; i <= last; i++) {
       const e = this.memory.peek(blockId(obj, i));
-      if (e) e.unreadPut = false;
+      if (e) this.memory.markRead(e);
     }
   }
 
@@ -346,7 +346,7 @@ export class TieredCache {
     if (e) {
       if (e.pooled) this.pool.pin(e.pooled);
       this.c.hitsMemory++;
-      e.unreadPut = false;
+      this.memory.markRead(e);
       if (e.prefetch && !e.prefetch.read) {
         e.prefetch.read = true;
         this.p.used++;
