@@ -55,7 +55,7 @@ export class MemoryTier {
    * Makes room for `size` more bytes by evicting (onEvict runs, as for any eviction) the least recently used
    * entries that are not unread puts, while unread puts hold at most `unreadLimit` bytes: a reader catching up
    * from older data then cycles its own blocks through memory instead of pushing out written data it has not
-   * reached yet (which would go to SSD and be read back moments later). Entries in `keep` are not evicted.
+   * reached yet (which would go to SSD and be read back moments later). The entry `keep` (about to be replaced) stays.
    * Whatever room is still missing, set() makes the usual way (least recently used first, unread puts too).
    */
   makeRoom(size: number, unreadLimit: number, keep?: string): void {
