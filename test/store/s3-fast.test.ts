@@ -46,6 +46,17 @@ describe('S3 fast GET path', () => {
     }
   });
 
+  it('reads into a caller buffer in shared memory (a recycled cache block): every chunk lands at its odd offset', async () => {
+    const body = randomBytes(3 * 1024 * 1024 + 13); // many socket chunks, of sizes the network picks
+    await fast.put('into-shared', body);
+    const into = Buffer.from(new SharedArrayBuffer(4 * 1024 * 1024)).fill(0xee);
+    const whole = await fast.get('into-shared', { into });
+    expect(whole.body.buffer).toBe(into.buffer); // read in place, nothing allocated
+    expect(whole.body.equals(body)).toBe(true);
+    const ranged = await fast.get('into-shared', { range: { offset: 7, length: body.length - 20 }, into });
+    expect(ranged.body.buffer).toBe(into.buffer);
+    expect(ranged.body.equals(body.subarray(7, body.length - 13))).toBe(true);
+  });
   it('maps errors like the SDK path: missing key, changed etag, range past the end, empty object', async () => {
     await expectCode(fast.get('no/such/key'), 'STRATA_ERR_OBJECT_NOT_FOUND');
     const { etag } = await fast.put('cond', Buffer.from('v1'));
