@@ -168,6 +168,22 @@ def strata_records_epoch(c, topic, epoch, batch_size, server_pid=None):
     return wall, n, total, server, time.process_time() - me0
 
 
+def strata_in_order(c, topic, records, server_pid=None):
+    """Every line in offset order through the batch endpoint (4 MiB per request): seconds, value bytes, server CPU s."""
+    cpu0 = proc_cpu(server_pid) if server_pid else None
+    t = time.perf_counter()
+    off = n = total = 0
+    while off < records:
+        b = c.batch("bench", topic, offset=off, max_records=4096, max_bytes=4 << 20)
+        n += len(b)
+        total += int(b.value_lengths.sum())
+        off = b.next_offset
+    wall = time.perf_counter() - t
+    assert n == records, (n, records)
+    cpu1 = proc_cpu(server_pid) if server_pid else None
+    return wall, total, (cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None)
+
+
 def shards_main(a, tmp, endpoint, cl):
     per_shard, bytes_per_shard = upload_shards(cl, "shards", a.shards, a.shard_mib)
     records, value_bytes = per_shard * a.shards, bytes_per_shard * a.shards
@@ -185,12 +201,17 @@ def shards_main(a, tmp, endpoint, cl):
             b2, _, _ = boto3_shards(cl, "shards", order, lat)
             s1, sn, sb, c1, p1 = strata_records_epoch(c, "lines", 0, a.batch_size, proc.pid)
             s2, _, _, c2, p2 = strata_records_epoch(c, "lines", 1, a.batch_size, proc.pid)
-            assert bn == sn == records and bb == sb == value_bytes, (bn, sn, records, bb, sb, value_bytes)
+            s3, ob, c3 = strata_in_order(c, "lines", records, proc.pid)
+            assert bn == sn == records and bb == sb == ob == value_bytes, (bn, sn, records, bb, sb, ob, value_bytes)
             for name, bt, st, cpu, py in (("epoch 1", b1, s1, c1, p1), ("epoch 2", b2, s2, c2, p2)):
                 mib = value_bytes / 1048576
                 rows.append((lat, name, mib / bt, mib / st, bt / st))
                 busy = f"   CPU: strata {cpu / st:.0%} of a core, {1e6 * cpu / records:.1f} us/record; client {py / st:.0%}" if cpu is not None else ""
                 print(f"latency {lat:>2} ms {name}: boto3 x8 {mib / bt:8.1f} MiB/s   strata {mib / st:8.1f} MiB/s ({records / st:.0f} records/s)   ratio {bt / st:5.2f}x{busy}", flush=True)
+            mib = value_bytes / 1048576
+            busy = f"   CPU: strata {c3 / s3:.0%} of a core, {1e6 * c3 / records:.1f} us/record" if c3 is not None else ""
+            rows.append((lat, "in order, batch endpoint (vs boto3's 2nd pass)", mib / b2, mib / s3, b2 / s3))
+            print(f"latency {lat:>2} ms in order (batch endpoint): strata {mib / s3:8.1f} MiB/s   vs boto3's 2nd pass {b2 / s3:5.2f}x{busy}", flush=True)
         finally:
             proc.terminate()
             proc.wait(30)

@@ -26,6 +26,8 @@ export interface RangeRead {
   records: BatchRecord[];
   nextOffset: number;
   highWatermark: number;
+  /** Present when the values are views of leased cache blocks (readRange with `lease`): call once they are encoded. */
+  release?: () => void;
 }
 
 export interface EpochRead {
@@ -40,6 +42,8 @@ export interface EpochRead {
 }
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+/** Records of a mount read per pass of a leased range read, at most (the next pass is sized from the bytes left). */
+const RANGE_WAVE = 1024;
 
 /** The global record numbers of one epoch batch and, once a prefetch hint located them (mounts), where they lie. */
 interface PlannedBatch {
@@ -87,13 +91,21 @@ export class BatchService {
     return info.partitions.map((p) => ({ partition: p.partition, start: p.logStartOffset, end: p.highWatermark }));
   }
 
-  /** Contiguous records from offset, up to maxRecords and (softly, at least one record) maxBytes. */
-  async readRange(ns: string, topic: string, partition: number, offset: number, maxRecords: number, maxBytes = DEFAULT_MAX_BYTES): Promise<RangeRead> {
+  /**
+   * Contiguous records from offset, up to maxRecords and (softly, at least one record) maxBytes. With `lease`, the
+   * records of a mount may be views of leased cache blocks, read in a few passes of many records each: the caller
+   * must call `release()` once it has encoded them. Without, each record is its own read (views that stay valid).
+   */
+  async readRange(ns: string, topic: string, partition: number, offset: number, maxRecords: number, maxBytes = DEFAULT_MAX_BYTES, lease = false): Promise<RangeRead> {
     const m = this.mount(ns, topic);
     if (m) {
       if (partition !== 0) throw new StrataError('STRATA_ERR_PARTITION_NOT_FOUND', `mounted topic ${ns}/${topic} has only partition 0`);
       const hwm = m.highWatermark;
       if (offset > hwm) throw new StrataError('STRATA_ERR_OFFSET_OUT_OF_RANGE', `offset ${offset} is past the high watermark ${hwm}`, { details: { offset, highWatermark: hwm } });
+      if (lease) {
+        const leased = await this.readRangeLeased(m, `batch:${ns}/${topic}`, offset, Math.min(hwm, offset + maxRecords), maxBytes);
+        if (leased) return { ...leased, highWatermark: hwm };
+      }
       const records: BatchRecord[] = [];
       let bytes = 0;
       const limit = Math.min(hwm, offset + maxRecords);
@@ -118,6 +130,47 @@ export class BatchService {
     const records = r.records.slice(0, maxRecords).map((s) => ({ partition, offset: s.offset, timestamp: s.timestamp, key: s.key, value: s.value }));
     const nextOffset = records.length ? records[records.length - 1]!.offset + 1 : r.nextOffset;
     return { records, nextOffset, highWatermark: r.highWatermark };
+  }
+
+  /**
+   * readRange of a mount through Mount.readMany: passes of up to RANGE_WAVE records, each sized from the average
+   * record so far to what the byte budget has left. Undefined when the first pass cannot be leased (the caller
+   * reads record by record, which names a failing record).
+   */
+  private async readRangeLeased(m: Mount, stream: string, offset: number, limit: number, maxBytes: number): Promise<Omit<RangeRead, 'highWatermark'> | undefined> {
+    const records: BatchRecord[] = [];
+    const releases: Array<() => void> = [];
+    const release = (): void => {
+      for (const r of releases.splice(0)) r();
+    };
+    let bytes = 0;
+    let o = offset;
+    try {
+      while (o < limit) {
+        const avg = records.length > 0 ? Math.max(1, bytes / records.length) : 0;
+        const n = Math.min(limit - o, RANGE_WAVE, avg > 0 ? Math.max(1, Math.ceil((maxBytes - bytes) / avg)) : 32);
+        const many = await m.readMany(
+          Array.from({ length: n }, (_, i) => o + i),
+          stream,
+        ).catch(() => undefined);
+        if (!many) {
+          if (records.length === 0) return undefined;
+          break; // what was read so far is a valid answer; the next call starts where it stopped
+        }
+        releases.push(many.release);
+        for (const r of many.records) {
+          const size = r.value.length + (r.key?.length ?? 0);
+          if (records.length > 0 && bytes + size > maxBytes) return { records, nextOffset: r.offset, release };
+          records.push({ partition: 0, ...r });
+          bytes += size;
+        }
+        o += many.records.length;
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return { records, nextOffset: o, release };
   }
 
   private permutation(total: number, p: EpochParams): FeistelPermutation {

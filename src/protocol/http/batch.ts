@@ -60,9 +60,13 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
     async (request, reply) => {
       const { ns, topic, p } = request.params;
       const q = request.query;
-      const r = await deps.batches.readRange(ns, topic, p, q.offset, q.max_records, q.max_bytes);
-      reply.header('x-strata-next-offset', String(r.nextOffset)).header('x-strata-high-watermark', String(r.highWatermark));
-      return send(reply, frames, q.format, r.records, r.nextOffset);
+      const r = await deps.batches.readRange(ns, topic, p, q.offset, q.max_records, q.max_bytes, true);
+      try {
+        reply.header('x-strata-next-offset', String(r.nextOffset)).header('x-strata-high-watermark', String(r.highWatermark));
+        return send(reply, frames, q.format, r.records, r.nextOffset); // encodes (copies) the records before it returns
+      } finally {
+        r.release?.();
+      }
     },
   );
 
