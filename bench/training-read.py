@@ -5,6 +5,7 @@ injected store latency. Prints ratios (epoch 1 and epoch 2) and the machine.
 
   npm run build && python3 -m pip install numpy pyarrow boto3 && python3 bench/training-read.py [--objects 20000]
   python3 bench/training-read.py --shards 50 --shard-mib 16      # jsonl shards: one record per line
+  python3 bench/training-read.py --shards 50 --shuffle-block 4096 # the same with the iterator's block shuffle
   python3 bench/training-read.py --ceiling                        # the client's loopback HTTP ceiling alone
 
 With --shards, N jsonl shards of M MiB (lines of 200-1800 bytes) are mounted with format jsonl; boto3 reads the
@@ -152,14 +153,14 @@ def proc_cpu(pid):
         return None
 
 
-def strata_records_epoch(c, topic, epoch, batch_size, server_pid=None):
+def strata_records_epoch(c, topic, epoch, batch_size, server_pid=None, shuffle=None):
     """One epoch of the lines through the iterator: seconds, records, value bytes, and the CPU seconds spent by
     the Strata process and by this (client) process meanwhile."""
     cpu0, me0 = proc_cpu(server_pid) if server_pid else None, time.process_time()
     t = time.perf_counter()
     total = 0
     n = 0
-    for b in c.epoch_batches("bench", topic, seed=7, epoch=epoch, batch_size=batch_size, prefetch=4):
+    for b in c.epoch_batches("bench", topic, seed=7, epoch=epoch, batch_size=batch_size, prefetch=4, **(shuffle or {})):
         total += int(b.value_lengths.sum())
         n += len(b)
     wall = time.perf_counter() - t
@@ -187,7 +188,8 @@ def strata_in_order(c, topic, records, server_pid=None):
 def shards_main(a, tmp, endpoint, cl):
     per_shard, bytes_per_shard = upload_shards(cl, "shards", a.shards, a.shard_mib)
     records, value_bytes = per_shard * a.shards, bytes_per_shard * a.shards
-    print(f"dataset: {a.shards} jsonl shards x {a.shard_mib} MiB = {records} records on a local MinIO, jsonl mount, batch size {a.batch_size}")
+    shuffle = f"block shuffle ({a.shuffle_block} records x {a.shuffle_window})" if a.shuffle_block else "global shuffle"
+    print(f"dataset: {a.shards} jsonl shards x {a.shard_mib} MiB = {records} records on a local MinIO, jsonl mount, batch size {a.batch_size}, {shuffle}")
     keys = [f"shards/{i:05d}.jsonl" for i in range(a.shards)]
     rows = []
     for lat in [int(x) for x in a.latencies.split(",")]:
@@ -199,8 +201,9 @@ def shards_main(a, tmp, endpoint, cl):
             random.Random(lat).shuffle(order)
             b1, bn, bb = boto3_shards(cl, "shards", order, lat)
             b2, _, _ = boto3_shards(cl, "shards", order, lat)
-            s1, sn, sb, c1, p1 = strata_records_epoch(c, "lines", 0, a.batch_size, proc.pid)
-            s2, _, _, c2, p2 = strata_records_epoch(c, "lines", 1, a.batch_size, proc.pid)
+            shuffle = {"shuffle_block": a.shuffle_block, "shuffle_window": a.shuffle_window} if a.shuffle_block else None
+            s1, sn, sb, c1, p1 = strata_records_epoch(c, "lines", 0, a.batch_size, proc.pid, shuffle)
+            s2, _, _, c2, p2 = strata_records_epoch(c, "lines", 1, a.batch_size, proc.pid, shuffle)
             s3, ob, c3 = strata_in_order(c, "lines", records, proc.pid)
             assert bn == sn == records and bb == sb == ob == value_bytes, (bn, sn, records, bb, sb, ob, value_bytes)
             for name, bt, st, cpu, py in (("epoch 1", b1, s1, c1, p1), ("epoch 2", b2, s2, c2, p2)):
@@ -276,6 +279,8 @@ def main():
     ap.add_argument("--shard-mib", type=int, default=16)
     ap.add_argument("--client-prefetch", type=int, default=4, help="batches the Python client keeps in flight")
     ap.add_argument("--step-ms", type=float, default=0, help="raw mode: simulated training step per batch (sleep), to see prefetch hide the store")
+    ap.add_argument("--shuffle-block", type=int, default=0, help="jsonl mode: the iterator's block shuffle, records per block (0: global shuffle)")
+    ap.add_argument("--shuffle-window", type=int, default=8, help="jsonl mode: blocks mixed together by the block shuffle")
     ap.add_argument("--ceiling", action="store_true", help="only measure the loopback HTTP ceiling of the Python client (no MinIO, no Strata)")
     ap.add_argument("--ceiling-frame-kib", type=float, default=1100, help="response size for --ceiling (default: about one 1024-line jsonl batch)")
     a = ap.parse_args()

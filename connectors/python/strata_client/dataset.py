@@ -4,7 +4,8 @@ works as a plain iterable (numpy batches), which is how the tests exercise it.
 Each item is one batch (use DataLoader(dataset, batch_size=None)): a dict with
   "value"     (N, S) tensor/ndarray when every value has the same size, else a list of 1-D arrays
   "offset", "partition", "timestamp"  int64 arrays; "key" list of bytes|None
-Resuming: state_dict() → {"seed", "epoch", "position", "records"}; load_state_dict() continues with the
+Resuming: state_dict() → {"seed", "epoch", "position", "records", "shuffle_block", "shuffle_window"};
+load_state_dict() continues with the
 next batch of the same order. With DataLoader workers, each worker takes a strided slice of the rank's
 batches; resume is exact with num_workers=0 (see docs/training.md).
 """
@@ -34,7 +35,7 @@ def _dist_rank_world():
 class StrataIterableDataset(_Base):
     def __init__(self, url: str, namespace: str, topic: str, batch_size: int = 256, seed=0, epoch: int = 0,
                  rank: Optional[int] = None, world_size: Optional[int] = None, transform: Optional[Callable] = None,
-                 pin_memory: Optional[bool] = None, prefetch: int = 2):
+                 pin_memory: Optional[bool] = None, prefetch: int = 2, shuffle_block: int = 0, shuffle_window: int = 8):
         self.url, self.namespace, self.topic = url, namespace, topic
         self.batch_size, self.seed, self.epoch = batch_size, seed, epoch
         r, w = _dist_rank_world()
@@ -43,18 +44,20 @@ class StrataIterableDataset(_Base):
         self.transform = transform
         self.pin_memory = pin_memory
         self.prefetch = prefetch
+        self.shuffle = {"shuffle_block": shuffle_block, "shuffle_window": shuffle_window}  # part of the order
         self.position = 0
         self.records: Optional[int] = None
 
     # -- resumable state ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        return {"seed": self.seed, "epoch": self.epoch, "position": self.position, "records": self.records}
+        return {"seed": self.seed, "epoch": self.epoch, "position": self.position, "records": self.records, **self.shuffle}
 
     def load_state_dict(self, state: dict) -> None:
         self.seed = state["seed"]
         self.epoch = int(state["epoch"])
         self.position = int(state["position"])
         self.records = state.get("records")
+        self.shuffle = {k: int(state.get(k, v)) for k, v in self.shuffle.items()}
 
     def set_epoch(self, epoch: int) -> None:
         """Starts epoch `epoch` from its first batch (the order is a function of seed and epoch)."""
@@ -87,7 +90,7 @@ class StrataIterableDataset(_Base):
             if workers == 1:
                 for b in client.epoch_batches(self.namespace, self.topic, seed=self.seed, epoch=self.epoch, rank=self.rank,
                                               world_size=self.world_size, batch_size=self.batch_size, position=self.position,
-                                              records=self.records, prefetch=self.prefetch):
+                                              records=self.records, prefetch=self.prefetch, **self.shuffle):
                     self.records = self.records or int(b.headers.get("x-strata-epoch-records", 0)) or None
                     self.position = b.next_position if b.next_position >= 0 else b.position + 1
                     yield self._convert(b)
@@ -95,7 +98,8 @@ class StrataIterableDataset(_Base):
                 pos = self.position + worker
                 while True:
                     b, meta = client.epoch_batch(self.namespace, self.topic, seed=self.seed, epoch=self.epoch, rank=self.rank,
-                                                 world_size=self.world_size, batch_size=self.batch_size, position=pos, records=self.records)
+                                                 world_size=self.world_size, batch_size=self.batch_size, position=pos, records=self.records,
+                                                 **self.shuffle)
                     self.records = meta["records"]
                     yield self._convert(b)
                     pos += workers

@@ -94,6 +94,21 @@ def test_epoch_order_deterministic_and_epoch_dependent(mounted):
     assert sorted(order(1)) == list(range(N))
 
 
+@pytest.mark.parametrize("world", [1, 4])
+def test_block_shuffle_covers_topic_once_and_keeps_batches_local(mounted, world):
+    seen, global_order = [], []
+    for rank in range(world):
+        for b in mounted.epoch_batches("ml", "fixed", seed=5, epoch=0, rank=rank, world_size=world, batch_size=8,
+                                       shuffle_block=10, shuffle_window=2):
+            seen.extend(b.offsets.tolist())
+            if world == 1:
+                assert len({o // 10 for o in b.offsets.tolist()}) <= 4  # a batch spans the 2 blocks of a window, or 2 windows
+    assert sorted(seen) == list(range(N))
+    plain = [o for b in mounted.epoch_batches("ml", "fixed", seed=5, epoch=0, batch_size=8) for o in b.offsets.tolist()]
+    if world == 1:
+        assert seen != plain
+
+
 def test_dataset_state_dict_resumes_the_same_sequence(strata, mounted):
     ds = StrataIterableDataset(strata.url, "ml", "fixed", batch_size=10, seed=9, epoch=2, pin_memory=False)
     full = [np.asarray(item["offset"]).tolist() for item in ds]

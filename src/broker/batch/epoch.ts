@@ -7,7 +7,7 @@
  * records [p·B, min((p+1)·B, perRank)); the last batch may be short. No I/O.
  */
 import { StrataError } from '../../errors.js';
-import { FeistelPermutation } from './permutation.js';
+import { BlockShufflePermutation, FeistelPermutation, type Permutation } from './permutation.js';
 
 export interface EpochParams {
   seed: string | number;
@@ -15,6 +15,26 @@ export interface EpochParams {
   rank: number;
   worldSize: number;
   batchSize: number;
+  /**
+   * Records per block of the block shuffle (BlockShufflePermutation); 0 or absent: the global shuffle. The order
+   * then depends on (seed, epoch, shuffleBlock, shuffleWindow), still not on the world size.
+   */
+  shuffleBlock?: number;
+  /** Blocks mixed together by the block shuffle. Default 8. */
+  shuffleWindow?: number;
+}
+
+export const DEFAULT_SHUFFLE_WINDOW = 8;
+
+/** The epoch order of `total` records for these parameters. */
+export function epochOrder(total: number, p: EpochParams): Permutation {
+  const block = p.shuffleBlock ?? 0;
+  if (!Number.isSafeInteger(block) || block < 0) throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'shuffle_block must be ≥ 0');
+  const window = p.shuffleWindow ?? DEFAULT_SHUFFLE_WINDOW;
+  if (!Number.isSafeInteger(window) || window < 1) throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'shuffle_window must be ≥ 1');
+  if (block === 0) return new FeistelPermutation(total, p.seed, p.epoch);
+  if (Math.ceil(total / block) > 2 ** 26) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `shuffle_block ${block} makes more than 2^26 blocks of ${total} records`);
+  return new BlockShufflePermutation(total, p.seed, p.epoch, block, window);
 }
 
 export interface PartitionSpan {
@@ -41,7 +61,7 @@ export function planEpoch(total: number, p: EpochParams): EpochPlan {
 }
 
 /** Global record numbers of batch `position` for the rank, in order. */
-export function epochBatch(total: number, p: EpochParams, position: number, perm = new FeistelPermutation(total, p.seed, p.epoch)): number[] {
+export function epochBatch(total: number, p: EpochParams, position: number, perm: Permutation = epochOrder(total, p)): number[] {
   const plan = planEpoch(total, p);
   if (!Number.isSafeInteger(position) || position < 0) throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'position must be ≥ 0');
   const out: number[] = [];

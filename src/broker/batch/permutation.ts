@@ -77,3 +77,81 @@ export class FeistelPermutation {
     return x;
   }
 }
+
+/** What the epoch iterator needs of an order: the element at each position of a permutation of [0, n). */
+export interface Permutation {
+  readonly n: number;
+  at(i: number): number;
+}
+
+/** Window permutations kept per BlockShufflePermutation (consecutive positions stay in one window). */
+const WINDOW_CACHE = 16;
+
+/**
+ * A keyed permutation of [0, n) with locality (`shuffle_block`): [0, n) is cut into blocks of `block`
+ * consecutive records, the blocks are put in a keyed random order, taken `window` at a time, and the records of
+ * each window are put in a keyed random order among themselves. Consecutive positions then draw from `window`
+ * blocks only, so a batch of a mounted jsonl/csv shard touches a few cached blocks instead of one per record:
+ * the shuffle of WebDataset (shards, then a shuffle buffer) and of MosaicML's streaming datasets (py1b), a
+ * weaker one than the global shuffle, in exchange for reads at close to sequential speed. Keyed by (seed, epoch)
+ * only, like FeistelPermutation. Memory: one number per block.
+ */
+export class BlockShufflePermutation implements Permutation {
+  readonly n: number;
+  private readonly order: Float64Array;
+  private readonly lastSize: number;
+  /** The window holding the last (possibly short) block, and how many records it lacks. */
+  private readonly shortWindow: number;
+  private readonly deficit: number;
+  private readonly windows = new Map<number, FeistelPermutation>();
+
+  constructor(
+    n: number,
+    private readonly seed: string | number,
+    private readonly epoch: number,
+    private readonly block: number,
+    private readonly window: number,
+  ) {
+    if (!Number.isSafeInteger(block) || block < 1) throw new RangeError(`block size out of range: ${block}`);
+    if (!Number.isSafeInteger(window) || window < 1) throw new RangeError(`window out of range: ${window}`);
+    const blocks = Math.ceil(n / block);
+    if (blocks > 2 ** 26) throw new RangeError(`too many blocks (${blocks}): use a larger block size`);
+    this.n = n;
+    const perm = new FeistelPermutation(blocks, seed, epoch);
+    this.order = Float64Array.from({ length: blocks }, (_, i) => perm.at(i));
+    this.lastSize = n - (blocks - 1) * block;
+    const at = this.order.indexOf(blocks - 1);
+    this.shortWindow = blocks > 0 && this.lastSize < block ? Math.floor(at / window) : -1;
+    this.deficit = this.shortWindow >= 0 ? block - this.lastSize : 0;
+  }
+
+  private start(w: number): number {
+    return w * this.window * this.block - (this.shortWindow >= 0 && this.shortWindow < w ? this.deficit : 0);
+  }
+
+  private windowPerm(w: number): FeistelPermutation {
+    let p = this.windows.get(w);
+    if (!p) {
+      const size = Math.min(this.n, this.start(w + 1)) - this.start(w);
+      p = new FeistelPermutation(size, `${String(this.seed)}\0window ${w}`, this.epoch);
+      if (this.windows.size >= WINDOW_CACHE) this.windows.delete(this.windows.keys().next().value!);
+      this.windows.set(w, p);
+    }
+    return p;
+  }
+
+  at(i: number): number {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= this.n) throw new RangeError(`position ${i} outside [0, ${this.n})`);
+    let w = Math.floor(i / (this.window * this.block));
+    while (i < this.start(w)) w--;
+    while (i >= this.start(w + 1)) w++;
+    let k = this.windowPerm(w).at(i - this.start(w));
+    const last = this.order.length - 1;
+    for (let p = w * this.window; ; p++) {
+      const b = this.order[p]!;
+      const size = b === last ? this.lastSize : this.block;
+      if (k < size) return b * this.block + k;
+      k -= size;
+    }
+  }
+}

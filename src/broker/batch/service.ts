@@ -8,8 +8,8 @@ import type { TopicLog } from '../../log/types.js';
 import type { MountRegistry } from '../mounts/registry.js';
 import type { Located, Mount } from '../mounts/mount.js';
 import type { ObjectRange } from '../mounts/types.js';
-import { epochBatch, locateGlobal, planEpoch, totalOf, type EpochParams, type EpochPlan, type PartitionSpan } from './epoch.js';
-import { FeistelPermutation } from './permutation.js';
+import { DEFAULT_SHUFFLE_WINDOW, epochBatch, epochOrder, locateGlobal, planEpoch, totalOf, type EpochParams, type EpochPlan, type PartitionSpan } from './epoch.js';
+import type { Permutation } from './permutation.js';
 import type { BatchRecord } from './types.js';
 
 export interface BatchServiceDeps {
@@ -64,13 +64,18 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T, i: number) =
   return out;
 }
 
+/** The shuffle of an iterator, as part of its ids: `global`, or `block:<records>x<window>`. */
+function shuffleOf(p: EpochParams): string {
+  return p.shuffleBlock ? `block:${p.shuffleBlock}x${p.shuffleWindow ?? DEFAULT_SHUFFLE_WINDOW}` : 'global';
+}
+
 /** An epoch iterator: its stream plus what gives positions their meaning (batches of this size over n records). */
 function iteratorId(stream: string, p: EpochParams, n: number): string {
   return `${stream}\0${p.batchSize}\0${n}`;
 }
 
 export class BatchService {
-  private readonly perms = new Map<string, FeistelPermutation>();
+  private readonly perms = new Map<string, Permutation>();
   /** Per iterator (stream, batch size, record count): the batch position up to which (exclusive) it was hinted. */
   private readonly hinted = new Map<string, number>();
   /** Batches computed for a hint and not read yet (batchOf), oldest first, with their located records (mounts). */
@@ -173,11 +178,11 @@ export class BatchService {
     return { records, nextOffset: o, release };
   }
 
-  private permutation(total: number, p: EpochParams): FeistelPermutation {
-    const id = `${total}\0${p.seed}\0${p.epoch}`;
+  private permutation(total: number, p: EpochParams): Permutation {
+    const id = `${total}\0${p.seed}\0${p.epoch}\0${shuffleOf(p)}`;
     let perm = this.perms.get(id);
     if (!perm) {
-      perm = new FeistelPermutation(total, p.seed, p.epoch);
+      perm = epochOrder(total, p);
       if (this.perms.size > 64) this.perms.clear();
       this.perms.set(id, perm);
     }
@@ -196,7 +201,7 @@ export class BatchService {
     if (n > available) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `records=${n} exceeds the ${available} records the topic holds`);
     const plan = planEpoch(n, p);
     const perm = this.permutation(n, p);
-    const stream = `epoch:${ns}/${topic}/${p.seed}/${p.epoch}/${p.rank}/${p.worldSize}`;
+    const stream = `epoch:${ns}/${topic}/${p.seed}/${p.epoch}/${p.rank}/${p.worldSize}/${shuffleOf(p)}`;
     const { globals, located } = this.batchOf(stream, n, p, position, perm);
     const nextPosition = position + 1 < plan.batches ? position + 1 : -1;
     const m = this.mount(ns, topic);
@@ -239,7 +244,7 @@ export class BatchService {
    * Global record numbers of batch `position` of an iterator. Those computed for a prefetch hint are kept until
    * the batch is read (a few per active iterator), so each batch's positions are computed once.
    */
-  private batchOf(stream: string, n: number, p: EpochParams, position: number, perm: FeistelPermutation, forHint = false): PlannedBatch {
+  private batchOf(stream: string, n: number, p: EpochParams, position: number, perm: Permutation, forHint = false): PlannedBatch {
     const id = `${iteratorId(stream, p, n)}\0${position}`;
     const kept = this.planned.get(id);
     if (kept) {
@@ -258,7 +263,7 @@ export class BatchService {
    * Hints the exact byte ranges of the next batches of this iterator (mounts with a caching reader). Batches
    * already hinted to the stream (by the call for the previous position) are not hinted again.
    */
-  private prefetch(ns: string, topic: string, spans: PartitionSpan[], p: EpochParams, n: number, from: number, perm: FeistelPermutation, stream: string): void {
+  private prefetch(ns: string, topic: string, spans: PartitionSpan[], p: EpochParams, n: number, from: number, perm: Permutation, stream: string): void {
     const m = this.mount(ns, topic);
     if (!m?.reader.hint) return;
     const plan = planEpoch(n, p);

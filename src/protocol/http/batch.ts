@@ -5,10 +5,12 @@
  *   GET /v1/namespaces/:ns/topics/:topic/epoch-batches?seed=&epoch=&rank=&world_size=&batch_size=&position=&records=&format=
  *       → batch `position` of the rank's share of the epoch; X-Strata-Next-Position (-1 = done),
  *         X-Strata-Epoch-Records (pass back as records= to pin the order), X-Strata-Rank-Records, X-Strata-Batches;
- *       skip_changed=true leaves out records whose mounted source object changed (X-Strata-Skipped lists them)
+ *       skip_changed=true leaves out records whose mounted source object changed (X-Strata-Skipped lists them);
+ *       shuffle_block=B (records, 0 = global shuffle) & shuffle_window=W: the block shuffle (permutation.ts)
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { encodeArrow } from '../../broker/batch/arrow.js';
+import { DEFAULT_SHUFFLE_WINDOW } from '../../broker/batch/epoch.js';
 import { FramePool } from '../../broker/batch/frame-pool.js';
 import { encodeRawFrame } from '../../broker/batch/raw-frame.js';
 import type { BatchService } from '../../broker/batch/service.js';
@@ -72,7 +74,19 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
 
   app.get<{
     Params: { ns: string; topic: string };
-    Querystring: { seed: string; epoch: number; rank: number; world_size: number; batch_size: number; position: number; records?: number; skip_changed: boolean; format: BatchFormat };
+    Querystring: {
+      seed: string;
+      epoch: number;
+      rank: number;
+      world_size: number;
+      batch_size: number;
+      position: number;
+      records?: number;
+      skip_changed: boolean;
+      shuffle_block: number;
+      shuffle_window: number;
+      format: BatchFormat;
+    };
   }>(
     '/v1/namespaces/:ns/topics/:topic/epoch-batches',
     {
@@ -90,6 +104,8 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
             position: int(0, { default: 0 }),
             records: int(0),
             skip_changed: { type: 'boolean', default: false },
+            shuffle_block: int(0, { default: 0 }),
+            shuffle_window: int(1, { default: DEFAULT_SHUFFLE_WINDOW, maximum: 1_000_000 }),
             format,
           },
         },
@@ -98,7 +114,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
     async (request, reply) => {
       const { ns, topic } = request.params;
       const q = request.query;
-      const params = { seed: q.seed, epoch: q.epoch, rank: q.rank, worldSize: q.world_size, batchSize: q.batch_size };
+      const params = { seed: q.seed, epoch: q.epoch, rank: q.rank, worldSize: q.world_size, batchSize: q.batch_size, shuffleBlock: q.shuffle_block, shuffleWindow: q.shuffle_window };
       const r = await deps.batches.epochBatch(ns, topic, params, q.position, q.records, q.skip_changed);
       if (r.skipped.length > 0) reply.header('x-strata-skipped', r.skipped.join(','));
       reply
