@@ -61,5 +61,6 @@ describe('epoch iterator with the block shuffle', () => {
     expect(share({ ...base, rank: 0, worldSize: 1 })).not.toEqual(share({ ...base, shuffleBlock: 0, rank: 0, worldSize: 1 }));
     expect(() => epochBatch(N, { ...base, rank: 0, worldSize: 1, shuffleBlock: -1 }, 0)).toThrow(/shuffle_block/);
     expect(() => epochBatch(N, { ...base, rank: 0, worldSize: 1, shuffleWindow: 0 }, 0)).toThrow(/shuffle_window/);
+    expect(() => epochBatch(2 ** 21, { ...base, rank: 0, worldSize: 1, shuffleBlock: 1 }, 0)).toThrow(/use at least 2/); // 2^21 blocks: too many
   });
 });

@@ -7,7 +7,7 @@
  * records [p·B, min((p+1)·B, perRank)); the last batch may be short. No I/O.
  */
 import { StrataError } from '../../errors.js';
-import { BlockShufflePermutation, FeistelPermutation, type Permutation } from './permutation.js';
+import { BlockShufflePermutation, FeistelPermutation, MAX_BLOCKS, type Permutation } from './permutation.js';
 
 export interface EpochParams {
   seed: string | number;
@@ -33,7 +33,9 @@ export function epochOrder(total: number, p: EpochParams): Permutation {
   const window = p.shuffleWindow ?? DEFAULT_SHUFFLE_WINDOW;
   if (!Number.isSafeInteger(window) || window < 1) throw new StrataError('STRATA_ERR_INVALID_REQUEST', 'shuffle_window must be ≥ 1');
   if (block === 0) return new FeistelPermutation(total, p.seed, p.epoch);
-  if (Math.ceil(total / block) > 2 ** 26) throw new StrataError('STRATA_ERR_INVALID_REQUEST', `shuffle_block ${block} makes more than 2^26 blocks of ${total} records`);
+  if (Math.ceil(total / block) > MAX_BLOCKS) {
+    throw new StrataError('STRATA_ERR_INVALID_REQUEST', `shuffle_block ${block} cuts ${total} records into more than ${MAX_BLOCKS} blocks: use at least ${Math.ceil(total / MAX_BLOCKS)}`);
+  }
   return new BlockShufflePermutation(total, p.seed, p.epoch, block, window);
 }
 

@@ -84,6 +84,9 @@ export interface Permutation {
   at(i: number): number;
 }
 
+/** Blocks of a BlockShufflePermutation at most: its block order takes 4 bytes per block (4 MiB at most). */
+export const MAX_BLOCKS = 2 ** 20;
+
 /** Window permutations kept per BlockShufflePermutation (consecutive positions stay in one window). */
 const WINDOW_CACHE = 16;
 
@@ -94,11 +97,11 @@ const WINDOW_CACHE = 16;
  * blocks only, so a batch of a mounted jsonl/csv shard touches a few cached blocks instead of one per record:
  * the shuffle of WebDataset (shards, then a shuffle buffer) and of MosaicML's streaming datasets (py1b), a
  * weaker one than the global shuffle, in exchange for reads at close to sequential speed. Keyed by (seed, epoch)
- * only, like FeistelPermutation. Memory: one number per block.
+ * only, like FeistelPermutation. Memory: 4 bytes per block, at most MAX_BLOCKS blocks.
  */
 export class BlockShufflePermutation implements Permutation {
   readonly n: number;
-  private readonly order: Float64Array;
+  private readonly order: Int32Array;
   private readonly lastSize: number;
   /** The window holding the last (possibly short) block, and how many records it lacks. */
   private readonly shortWindow: number;
@@ -115,10 +118,10 @@ export class BlockShufflePermutation implements Permutation {
     if (!Number.isSafeInteger(block) || block < 1) throw new RangeError(`block size out of range: ${block}`);
     if (!Number.isSafeInteger(window) || window < 1) throw new RangeError(`window out of range: ${window}`);
     const blocks = Math.ceil(n / block);
-    if (blocks > 2 ** 26) throw new RangeError(`too many blocks (${blocks}): use a larger block size`);
+    if (blocks > MAX_BLOCKS) throw new RangeError(`too many blocks (${blocks}): use a larger block size`);
     this.n = n;
     const perm = new FeistelPermutation(blocks, seed, epoch);
-    this.order = Float64Array.from({ length: blocks }, (_, i) => perm.at(i));
+    this.order = Int32Array.from({ length: blocks }, (_, i) => perm.at(i));
     this.lastSize = n - (blocks - 1) * block;
     const at = this.order.indexOf(blocks - 1);
     this.shortWindow = blocks > 0 && this.lastSize < block ? Math.floor(at / window) : -1;
