@@ -150,11 +150,12 @@ export class BlockShufflePermutation implements Permutation {
     while (i >= this.start(w + 1)) w++;
     let k = this.windowPerm(w).at(i - this.start(w));
     const last = this.order.length - 1;
-    for (let p = w * this.window; ; p++) {
+    for (let p = w * this.window; p < this.order.length; p++) {
       const b = this.order[p]!;
       const size = b === last ? this.lastSize : this.block;
       if (k < size) return b * this.block + k;
       k -= size;
     }
+    throw new Error(`block shuffle: position ${i} maps outside its window`); // unreachable: window sizes add up to n
   }
 }
