@@ -45,8 +45,6 @@ export class TieredCache {
   private readonly worker: BlockWorker | undefined;
   /** false once the source ignored `into` (it cannot read into a recycled buffer): stop offering one. */
   private offerInto = true;
-  /** put() was called (caches that are only read, like a mount's, skip makeRoom). */
-  private hadPuts = false;
   private readonly admitAll: boolean;
   /** Blocks fetched once and not written to SSD (second-miss admission), oldest first. */
   private readonly seen = new Set<string>();
@@ -260,7 +258,6 @@ export class TieredCache {
       }
       this.dropUnread(this.memory.get(b.id));
       if (this.ssdWriteThrough) this.writeSsd(b.id, data, pooled);
-      this.hadPuts = true;
       this.keep(b.id, { data, pooled, unreadPut: this.keepUnreadPuts });
     }
   }
@@ -484,8 +481,9 @@ export class TieredCache {
   /** Into the memory tier; a recyclable block the tier does not take goes back to the pool when unpinned. */
   private keep(id: string, entry: MemoryEntry): boolean {
     // a block a reader brought in makes room among other such blocks first, while written data nobody has
-    // read yet fits in memory less a prefetch window (memory-tier.ts makeRoom)
-    if (this.keepUnreadPuts && this.hadPuts && !entry.unreadPut) this.memory.makeRoom(entry.data.length, this.memoryBytes - this.prefetchBytes, id);
+    // read yet fits in memory less a prefetch window (memory-tier.ts makeRoom; at once a no-op when no block is
+    // an unread put, as in a cache that is only read)
+    if (!entry.unreadPut) this.memory.makeRoom(entry.data.length, this.memoryBytes - this.prefetchBytes, id);
     const ok = this.memory.set(id, entry);
     if (!ok && entry.pooled) this.pool.evicted(entry.pooled);
     return ok;

@@ -29,17 +29,21 @@ const int = (min: number, extra: Record<string, unknown> = {}) => ({ type: 'inte
 const format = { type: 'string', enum: [...BATCH_FORMATS], default: 'raw' } as const;
 
 /**
- * Encodes the records into the response body. A raw frame's memory comes from the pool and goes back to it once
- * the response is written to the socket.
+ * Encodes (copies) the records into the response body, then calls `release` (records that are views of leased
+ * cache blocks). A raw frame's memory comes from the pool and goes back to it once the response is written.
  */
-function send(reply: FastifyReply, frames: FramePool, fmt: BatchFormat, records: BatchRecord[], next: number): FastifyReply {
+function send(reply: FastifyReply, frames: FramePool, fmt: BatchFormat, read: { records: BatchRecord[]; release?: () => void }, next: number): FastifyReply {
   let body: Buffer;
-  if (fmt === 'arrow') body = Buffer.from(encodeArrow(records, next));
-  else {
-    const frame = (body = encodeRawFrame(records, next, frames.take));
-    reply.raw.once('finish', () => frames.give(frame));
+  try {
+    if (fmt === 'arrow') body = Buffer.from(encodeArrow(read.records, next));
+    else {
+      const frame = (body = encodeRawFrame(read.records, next, frames.take));
+      reply.raw.once('finish', () => frames.give(frame));
+    }
+  } finally {
+    read.release?.();
   }
-  return reply.header('content-type', CONTENT_TYPES[fmt]).header('x-strata-record-count', String(records.length)).send(body);
+  return reply.header('content-type', CONTENT_TYPES[fmt]).header('x-strata-record-count', String(read.records.length)).send(body);
 }
 
 export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps): void {
@@ -63,12 +67,8 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
       const { ns, topic, p } = request.params;
       const q = request.query;
       const r = await deps.batches.readRange(ns, topic, p, q.offset, q.max_records, q.max_bytes, true);
-      try {
-        reply.header('x-strata-next-offset', String(r.nextOffset)).header('x-strata-high-watermark', String(r.highWatermark));
-        return send(reply, frames, q.format, r.records, r.nextOffset); // encodes (copies) the records before it returns
-      } finally {
-        r.release?.();
-      }
+      reply.header('x-strata-next-offset', String(r.nextOffset)).header('x-strata-high-watermark', String(r.highWatermark));
+      return send(reply, frames, q.format, r, r.nextOffset);
     },
   );
 
@@ -122,11 +122,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         .header('x-strata-epoch-records', String(r.plan.total))
         .header('x-strata-rank-records', String(r.plan.perRank))
         .header('x-strata-batches', String(r.plan.batches));
-      try {
-        return send(reply, frames, q.format, r.records, -1); // encodes (copies) the records before it returns
-      } finally {
-        r.release?.();
-      }
+      return send(reply, frames, q.format, r, -1);
     },
   );
 }
